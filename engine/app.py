@@ -1,0 +1,48 @@
+"""The one composition function: a Dispatcher wired with SQLite storage, event isolation and the engine.
+
+Tests, the benchmark and `studio-bot run` all build the bot here; only the Bot's session differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aiogram import Dispatcher
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.types import BotCommand
+
+from engine.bundle import Bundle
+from engine.graph import START_COMMAND
+from engine.middlewares import DedupeUpdates, RememberUsers
+from engine.runtime import Engine
+from storage import Database, ProcessedUpdates, SQLiteStorage, Users
+
+
+def build_dispatcher(
+    bundle: Bundle,
+    db: Database,
+    *,
+    storage: BaseStorage | None = None,
+    events_isolation: BaseEventIsolation | None = None,
+    services: Mapping[str, Any] | None = None,
+) -> Dispatcher:
+    """:param storage: the FSM storage (SQLite on `db` by default; aiogram's RedisStorage for many instances)
+    :param events_isolation: one user's updates one at a time (in-process by default; Redis for many instances)
+    :param services: extra objects guards and actions reach through `turn.services` (`db` is always there)
+    """
+    dispatcher = Dispatcher(
+        storage=storage or SQLiteStorage(db),
+        events_isolation=events_isolation or SimpleEventIsolation(),
+    )
+    dispatcher.update.outer_middleware(DedupeUpdates(ProcessedUpdates(db)))
+    dispatcher.update.outer_middleware(RememberUsers(Users(db)))
+    dispatcher.include_router(Engine(bundle, {"db": db, **(services or {})}).router())
+    return dispatcher
+
+
+def bot_commands(bundle: Bundle) -> list[BotCommand]:
+    """The command list Telegram shows in the menu, /start first, descriptions from texts."""
+    commands = sorted(bundle.product.commands.values(), key=lambda c: (c.name != START_COMMAND, c.where.line))
+    return [BotCommand(command=c.name, description=bundle.product.texts.render(c.description)) for c in commands]

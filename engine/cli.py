@@ -1,0 +1,93 @@
+"""`studio-bot`: run the bot, lint the product's YAML, draw its flow graph."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from engine import loggers
+from engine.bundle import ProductError, check, import_registry, load_bundle
+from engine.config import ConfigError, load_settings
+from engine.diagram import mermaid
+
+
+def _fail(message: str) -> int:
+    print(f"studio-bot: {message}", file=sys.stderr)
+    return 2
+
+
+def lint(app: str) -> int:
+    try:
+        registry, root = import_registry(app)
+    except ProductError as err:
+        print(err, file=sys.stderr)
+        return 1
+    _, _, problems = check(root, registry)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(f"{len(problems)} problem(s) in {root}", file=sys.stderr)
+        return 1
+    print(f"ok: {root} (menus.yaml, texts.ru.yaml, flows/*.yaml)")
+    return 0
+
+
+def graph(app: str, output: Path) -> int:
+    try:
+        registry, root = import_registry(app)
+        bundle = load_bundle(root, registry)
+    except ProductError as err:
+        print(err, file=sys.stderr)
+        return 1
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(mermaid(bundle.graph), encoding="utf-8")
+    print(f"wrote {output} ({len(bundle.graph.states)} states, {len(bundle.graph.transitions)} transitions)")
+    return 0
+
+
+def run() -> int:
+    from engine.serve import serve  # aiohttp and the Bot are needed only to run
+
+    try:
+        settings = load_settings()
+    except ConfigError as err:
+        return _fail(str(err))
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if settings.bot_token is None:
+        return _fail("BOT_TOKEN is not set: get a token from @BotFather and run BOT_TOKEN=<token> studio-bot run")
+    try:
+        registry, root = import_registry(settings.app)
+        bundle = load_bundle(root, registry)
+    except ProductError as err:
+        print(err, file=sys.stderr)
+        return _fail("the product's files have problems (above); the bot was not started")
+    try:
+        asyncio.run(serve(settings, bundle))
+    except KeyboardInterrupt:
+        loggers.run.info("stopped")
+    except OSError as err:
+        return _fail(f"cannot start: {err}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="studio-bot", description="AI Studio bot: a declarative Telegram bot.")
+    parser.add_argument("--app", default="flows", help="the product package (default: flows)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start the bot (long polling, or a webhook when WEBHOOK_URL is set)")
+    commands.add_parser("lint", help="check menus.yaml, texts.ru.yaml and flows/*.yaml; print file:line: problem")
+    drawing = commands.add_parser("graph", help="write the flow graph as a Mermaid diagram")
+    drawing.add_argument("-o", "--output", type=Path, default=Path("docs/flows.mmd"))
+    args = parser.parse_args(argv)
+    if args.command == "lint":
+        return lint(args.app)
+    if args.command == "graph":
+        return graph(args.app, args.output)
+    return run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""Outer middlewares on the update: drop redelivered updates, remember who wrote."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update, User
+
+from engine import loggers
+from storage import ProcessedUpdates, Users
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class DedupeUpdates(BaseMiddleware):
+    """Telegram may deliver an update twice (webhook retries, a restart mid-poll): handle it once."""
+
+    def __init__(self, processed: ProcessedUpdates) -> None:
+        self.processed = processed
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        if not await self.processed.mark_new(event.update_id):
+            loggers.dedupe.info("⏭️ Update %d already exists (duplicate)", event.update_id)
+            return None
+        loggers.dedupe.info("✅ Update %d marked as NEW (first time)", event.update_id)
+        return await handler(event, data)
+
+
+class RememberUsers(BaseMiddleware):
+    def __init__(self, users: Users) -> None:
+        self.users = users
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user = data.get("event_from_user")
+        if isinstance(user, User) and not user.is_bot:
+            await self.users.seen(user.id, user.first_name, user.username, user.language_code)
+        return await handler(event, data)

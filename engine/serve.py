@@ -1,0 +1,67 @@
+"""Connects the Dispatcher to Telegram: long polling, or aiogram's aiohttp webhook handler with a secret."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiohttp import web
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+
+from engine import loggers
+from engine.app import bot_commands, build_dispatcher
+from engine.bundle import Bundle
+from engine.config import Settings
+from storage import Database, ProcessedUpdates
+
+
+def make_bot(settings: Settings) -> Bot:
+    assert settings.bot_token is not None
+    session = (
+        AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+        if settings.telegram_api_url
+        else AiohttpSession()
+    )
+    return Bot(settings.bot_token, session=session)
+
+
+def webhook_app(dispatcher: Dispatcher, bot: Bot, settings: Settings) -> web.Application:
+    """aiogram's own handler: it refuses requests without the secret token header."""
+    app = web.Application()
+    SimpleRequestHandler(dispatcher, bot, secret_token=settings.webhook_secret).register(app, path=settings.webhook_path)
+    setup_application(app, dispatcher, bot=bot)
+    return app
+
+
+async def serve(settings: Settings, bundle: Bundle) -> None:
+    db = await Database.open(settings.database_path)
+    forgotten = await ProcessedUpdates(db).forget_older_than()
+    loggers.run.info("database %s ready (%d old update ids forgotten)", settings.database_path, forgotten)
+    dispatcher = build_dispatcher(bundle, db)
+    bot = make_bot(settings)
+    try:
+        await bot.set_my_commands(bot_commands(bundle))
+        if settings.webhook_url:
+            await bot.set_webhook(settings.webhook_url, secret_token=settings.webhook_secret, drop_pending_updates=False)
+            runner = web.AppRunner(webhook_app(dispatcher, bot, settings))
+            await runner.setup()
+            await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+            loggers.run.info("webhook at %s, listening on %s:%d", settings.webhook_url, settings.webhook_host,
+                             settings.webhook_port)
+            try:
+                await _forever()
+            finally:
+                await runner.cleanup()
+        else:
+            await bot.delete_webhook(drop_pending_updates=False)
+            loggers.run.info("long polling")
+            await dispatcher.start_polling(bot, handle_signals=True)
+    finally:
+        await bot.session.close()
+        await db.close()
+
+
+async def _forever() -> None:
+    import asyncio
+
+    await asyncio.Event().wait()

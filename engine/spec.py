@@ -1,0 +1,112 @@
+"""What the product's YAML says, as frozen values: screens, buttons, commands, flows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.texts import Texts
+
+# Triggers fired by a message rather than a button; a flow uses them to accept input.
+MESSAGE_TRIGGERS = ("message.text", "message.photo", "message.document", "message.other")
+COMMAND_PREFIX = "command."
+GO_PREFIX = "go:"
+FLOW_PREFIX = "flow:"
+PAYLOAD_SEPARATOR = "|"
+MAX_CALLBACK_BYTES = 64
+MAX_BUTTONS_IN_ROW = 8
+
+
+@dataclass(frozen=True)
+class Where:
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a button or command leads: a screen, a flow's first state, or a flow trigger."""
+
+    go: str | None = None
+    flow: str | None = None
+    trigger: str | None = None
+    payload: str | None = None
+
+    @property
+    def trigger_name(self) -> str:
+        if self.go is not None:
+            return GO_PREFIX + self.go
+        if self.flow is not None:
+            return FLOW_PREFIX + self.flow
+        return self.trigger or ""
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str  # text key
+    target: Target | None
+    url: str | None
+    where: Where
+
+    @property
+    def callback_data(self) -> str | None:
+        if self.target is None:
+            return None
+        name = self.target.trigger_name
+        return name if self.target.payload is None else f"{name}{PAYLOAD_SEPARATOR}{self.target.payload}"
+
+
+@dataclass(frozen=True)
+class Screen:
+    name: str
+    text: str  # text key
+    rows: tuple[tuple[Button, ...], ...]
+    data: tuple[str, ...]  # names of registered screen-data functions
+    where: Where
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    target: Target
+    description: str  # text key
+    where: Where
+
+
+@dataclass(frozen=True)
+class FlowState:
+    name: str  # qualified: flow.state
+    screen: str
+    on_enter: tuple[str, ...]
+    on_exit: tuple[str, ...]
+    where: Where
+
+
+@dataclass(frozen=True)
+class FlowTransition:
+    trigger: str
+    source: tuple[str, ...]  # qualified names, or ("*",)
+    dest: str | None  # qualified; None keeps the state (an internal transition)
+    conditions: tuple[str, ...]
+    unless: tuple[str, ...]
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    where: Where
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    initial: str  # qualified
+    states: tuple[FlowState, ...]
+    transitions: tuple[FlowTransition, ...]
+    where: Where
+
+
+@dataclass(frozen=True)
+class Product:
+    start: str  # the screen /start shows
+    start_where: Where
+    screens: dict[str, Screen]
+    commands: dict[str, Command]
+    flows: dict[str, Flow]
+    texts: Texts

@@ -1,0 +1,43 @@
+"""One turn of a conversation: the object the state machine runs on for a single update."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from aiogram.types import Message, User
+
+
+class Turn:
+    """The `transitions` model for one update: the user's state and data, and what they sent.
+
+    Guards and actions receive it; they read `text`, `payload` or `message`, change `data`, and
+    queue texts with `notify`. A fresh Turn per update keeps users apart without one machine each.
+    """
+
+    __slots__ = ("data", "message", "notices", "payload", "services", "state", "stored_data", "text", "user")
+
+    def __init__(
+        self,
+        state: str,
+        data: dict[str, Any],
+        user: User,
+        services: Mapping[str, Any],
+        *,
+        text: str | None = None,
+        payload: str | None = None,
+        message: Message | None = None,
+    ) -> None:
+        self.state = state
+        self.data = data
+        self.user = user
+        self.services = services
+        self.text = text
+        self.payload = payload
+        self.message = message
+        self.notices: list[tuple[str, dict[str, Any]]] = []
+        self.stored_data: dict[str, Any] = {}
+
+    def notify(self, key: str, **values: Any) -> None:
+        """Send the text `key` (from texts.ru.yaml) before the next screen."""
+        self.notices.append((key, values))
