@@ -19,12 +19,13 @@ def _fail(message: str) -> int:
     return 2
 
 
-def lint(app: str) -> int:
+def lint(app: str, root_override: Path | None) -> int:
     try:
         registry, root = import_registry(app)
     except ProductError as err:
         print(err, file=sys.stderr)
         return 1
+    root = root_override or root
     _, _, problems = check(root, registry)
     for problem in problems:
         print(problem, file=sys.stderr)
@@ -76,6 +77,7 @@ def run() -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="studio-bot", description="AI Studio bot: a declarative Telegram bot.")
     parser.add_argument("--app", default="flows", help="the product package (default: flows)")
+    parser.add_argument("--root", type=Path, help="read the YAML from this folder instead of the one beside the package")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="start the bot (long polling, or a webhook when WEBHOOK_URL is set)")
     commands.add_parser("lint", help="check menus.yaml, texts.ru.yaml and flows/*.yaml; print file:line: problem")
@@ -83,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     drawing.add_argument("-o", "--output", type=Path, default=Path("docs/flows.mmd"))
     args = parser.parse_args(argv)
     if args.command == "lint":
-        return lint(args.app)
+        return lint(args.app, args.root)
     if args.command == "graph":
         return graph(args.app, args.output)
     return run()

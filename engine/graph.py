@@ -54,6 +54,7 @@ class Graph:
     transitions: list[dict[str, Any]]
     triggers: dict[str, frozenset[str]]  # state -> triggers valid there
     button_triggers: frozenset[str]  # triggers a callback query may name
+    payload_triggers: frozenset[str]  # flow triggers whose callback data may carry `|payload`
     commands: dict[str, str]  # command name -> trigger
     where: dict[str, Where] = field(default_factory=dict)  # state -> where it is declared
 
@@ -98,6 +99,7 @@ class _GraphBuilder:
             transitions=self.transitions,
             triggers={name: frozenset(triggers[name]) for name in self.states},
             button_triggers=button_triggers,
+            payload_triggers=frozenset(trigger for _, trigger in self._button_triggers_by_state()),
             commands={name: COMMAND_PREFIX + name for name in self.product.commands if name != START_COMMAND},
             where=self.where,
         )
@@ -152,7 +154,7 @@ class _GraphBuilder:
 
     def _check_screens(self) -> None:
         for screen in self.product.screens.values():
-            if self._text_exists(screen.text, screen.where, f"screen '{screen.name}'"):
+            if self._text_exists(screen.text, screen.text_where, f"screen '{screen.name}'"):
                 supplied = set(BUILTIN_PLACEHOLDERS)
                 for source in screen.data:
                     if source not in self.registry.data_sources:
@@ -228,15 +230,18 @@ class _GraphBuilder:
         defined: set[tuple[str, str]] = set()
         for flow in self.product.flows.values():
             for t in flow.transitions:
-                self._check_trigger(t.trigger, t.where)
-                for name in (*t.source, *([t.dest] if t.dest else [])):
-                    if name != "*" and name not in self.states:
-                        self.problem(t.where, f"transition '{t.trigger}' names unknown state '{name}'")
-                for name in (*t.conditions, *t.unless):
-                    if name not in self.registry.guards:
-                        self.problem(t.where, f"guard '{name}' is not registered (flows/*.py, @registry.guard)")
-                for name in (*t.before, *t.after):
-                    self._check_action(name, t.where)
+                self._check_trigger(t.trigger, t.at("trigger"))
+                for key, names in (("source", t.source), ("dest", [t.dest] if t.dest else [])):
+                    for name in names:
+                        if name != "*" and name not in self.states:
+                            self.problem(t.at(key), f"transition '{t.trigger}' names unknown state '{name}'")
+                for key, names in (("conditions", t.conditions), ("unless", t.unless)):
+                    for name in names:
+                        if name not in self.registry.guards:
+                            self.problem(t.at(key), f"guard '{name}' is not registered (flows/*.py, @registry.guard)")
+                for key, names in (("before", t.before), ("after", t.after)):
+                    for name in names:
+                        self._check_action(name, t.at(key))
                 for source in self._sources(list(t.source)):
                     defined.add((source, t.trigger))
                 self._add(

@@ -146,6 +146,7 @@ def _read_screens(reader: _Reader, menus: Mapping) -> dict[str, Screen]:
             rows=_read_rows(reader, node, what),
             data=reader.names(node, "data", what),
             where=Where(node.file, parent.line_of(name)),
+            text_where=Where(node.file, node.line_of("text")),
         )
     return screens
 
@@ -298,4 +299,5 @@ def _read_transitions(reader: _Reader, tree: Mapping, what: str, qualify: Any) -
             before=reader.names(spec, "before", trigger),
             after=reader.names(spec, "after", trigger),
             where=Where(spec.file, spec.line),
+            key_lines=tuple(spec.key_lines.items()),
         )

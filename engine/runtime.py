@@ -95,7 +95,7 @@ class Engine:
             await query.answer(self.renderer.notice("engine.state_reset", {}))
             await self._reset(turn, state, bot, chat_id, event_update, trigger)
             return
-        if trigger not in self.graph.button_triggers:
+        if trigger not in self.graph.button_triggers or (payload and trigger not in self.graph.payload_triggers):
             refusal = "engine.unknown_button"
         elif trigger not in self.graph.triggers[turn.state]:
             refusal = "engine.stale_button"

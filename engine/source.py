@@ -73,9 +73,12 @@ def load_yaml(path: Path, display_name: str | None = None) -> Any:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
+        # Point at where the broken construct opened (an unclosed [ or quote), and say where it broke.
+        mark = err.context_mark or err.problem_mark
         line = mark.line + 1 if mark else 1
-        raise YamlError(Problem(name, line, f"not valid YAML: {err.problem or err}")) from err
+        found = f" (noticed at line {err.problem_mark.line + 1})" if err.problem_mark and err.context_mark else ""
+        what = f"{err.context}: {err.problem}" if err.context else str(err.problem)
+        raise YamlError(Problem(name, line, f"not valid YAML: {what}{found}")) from err
     if node is None:
         return Mapping.at(name, 1)
     return _convert(node, name)

@@ -61,7 +61,8 @@ class Screen:
     text: str  # text key
     rows: tuple[tuple[Button, ...], ...]
     data: tuple[str, ...]  # names of registered screen-data functions
-    where: Where
+    where: Where  # the screen's name
+    text_where: Where  # its `text:` line
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,11 @@ class FlowTransition:
     before: tuple[str, ...]
     after: tuple[str, ...]
     where: Where
+    key_lines: tuple[tuple[str, int], ...] = ()  # the line of each key, for precise problems
+
+    def at(self, key: str) -> Where:
+        """Where `key` of this transition is written (the transition's first line if absent)."""
+        return Where(self.where.file, dict(self.key_lines).get(key, self.where.line))
 
 
 @dataclass(frozen=True)
