@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +40,12 @@ class Harness:
     session: RecordingSession
     bot: Bot
     db: Database
+    # Telegram numbers updates per bot, not per user: every simulated user draws from one counter.
+    update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def user(self, user_id: int = 7, first_name: str = "Анна", username: str | None = "anna") -> Chatter:
         user = User(id=user_id, is_bot=False, first_name=first_name, username=username, language_code="ru")
-        return Chatter(self.dispatcher, self.bot, user)
+        return Chatter(self.dispatcher, self.bot, user, update_ids=self.update_ids)
 
     def take(self) -> list[TelegramMethod[Any]]:
         return self.session.take()
