@@ -77,7 +77,9 @@ def run() -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="studio-bot", description="AI Studio bot: a declarative Telegram bot.")
     parser.add_argument("--app", default="flows", help="the product package (default: flows)")
-    parser.add_argument("--root", type=Path, help="read the YAML from this folder instead of the one beside the package")
+    parser.add_argument(
+        "--root", type=Path, help="read the YAML from this folder instead of the one beside the package"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="start the bot (long polling, or a webhook when WEBHOOK_URL is set)")
     commands.add_parser("lint", help="check menus.yaml, texts.ru.yaml and flows/*.yaml; print file:line: problem")

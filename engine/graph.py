@@ -90,7 +90,8 @@ class _GraphBuilder:
                 triggers[source].add(t["trigger"])
         self._check_reachability()
         button_triggers = frozenset(
-            t["trigger"] for t in self.transitions
+            t["trigger"]
+            for t in self.transitions
             if not t["trigger"].startswith(COMMAND_PREFIX) and t["trigger"] not in MESSAGE_TRIGGERS
         )
         graph = Graph(
@@ -134,7 +135,9 @@ class _GraphBuilder:
                     self.problem(state.where, f"state '{state.name}' shows unknown screen '{state.screen}'")
                     continue
                 self.flow_screens.setdefault(state.screen, flow.name)
-                self._add_state(StateNode(state.name, screens[state.screen], state.on_enter, state.on_exit), state.where)
+                self._add_state(
+                    StateNode(state.name, screens[state.screen], state.on_enter, state.on_exit), state.where
+                )
                 for action in (*state.on_enter, *state.on_exit):
                     self._check_action(action, state.where)
             if flow.initial not in {s.name for s in flow.states}:
@@ -170,11 +173,17 @@ class _GraphBuilder:
                     )
             for row in screen.rows:
                 if len(row) > MAX_BUTTONS_IN_ROW:
-                    self.problem(row[0].where, f"a row of screen '{screen.name}' has {len(row)} buttons; at most {MAX_BUTTONS_IN_ROW}")
+                    self.problem(
+                        row[0].where,
+                        f"a row of screen '{screen.name}' has {len(row)} buttons; at most {MAX_BUTTONS_IN_ROW}",
+                    )
                 for button in row:
-                    if self._text_exists(button.label, button.where, f"a button of screen '{screen.name}'"):
-                        if self.product.texts[button.label].placeholders:
-                            self.problem(button.where, f"button text '{button.label}' cannot have placeholders")
+                    what = f"a button of screen '{screen.name}'"
+                    if (
+                        self._text_exists(button.label, button.where, what)
+                        and self.product.texts[button.label].placeholders
+                    ):
+                        self.problem(button.where, f"button text '{button.label}' cannot have placeholders")
                     data = button.callback_data
                     if data is not None and len(data.encode()) > MAX_CALLBACK_BYTES:
                         self.problem(
@@ -188,8 +197,11 @@ class _GraphBuilder:
     def _target_state(self, target: Target, where: Where, what: str) -> str | None:
         if target.go is not None:
             if target.go in self.flow_screens:
-                self.problem(where, f"{what} goes to screen '{target.go}', which belongs to flow"
-                                    f" '{self.flow_screens[target.go]}'; use 'flow: {self.flow_screens[target.go]}'")
+                self.problem(
+                    where,
+                    f"{what} goes to screen '{target.go}', which belongs to flow"
+                    f" '{self.flow_screens[target.go]}'; use 'flow: {self.flow_screens[target.go]}'",
+                )
                 return None
             if target.go not in self.states:
                 self.problem(where, f"{what} goes to unknown screen '{target.go}'")
@@ -245,13 +257,20 @@ class _GraphBuilder:
                 for source in self._sources(list(t.source)):
                     defined.add((source, t.trigger))
                 self._add(
-                    t.where, trigger=t.trigger, source=list(t.source) if len(t.source) > 1 else t.source[0],
-                    dest=t.dest, conditions=list(t.conditions), unless=list(t.unless),
-                    before=list(t.before), after=list(t.after),
+                    t.where,
+                    trigger=t.trigger,
+                    source=list(t.source) if len(t.source) > 1 else t.source[0],
+                    dest=t.dest,
+                    conditions=list(t.conditions),
+                    unless=list(t.unless),
+                    before=list(t.before),
+                    after=list(t.after),
                 )
         for (state, trigger), where in button_triggers.items():
             if (state, trigger) not in defined:
-                self.problem(where, f"a button fires '{trigger}' on state '{state}', but no flow transition handles it there")
+                self.problem(
+                    where, f"a button fires '{trigger}' on state '{state}', but no flow transition handles it there"
+                )
 
     def _button_triggers_by_state(self) -> dict[tuple[str, str], Where]:
         result = {}
@@ -264,7 +283,7 @@ class _GraphBuilder:
 
     def _check_trigger(self, trigger: str, where: Where) -> None:
         if trigger.startswith(COMMAND_PREFIX):
-            if trigger[len(COMMAND_PREFIX):] not in self.product.commands:
+            if trigger[len(COMMAND_PREFIX) :] not in self.product.commands:
                 self.problem(where, f"trigger '{trigger}' names a command that menus.yaml does not define")
         elif trigger.startswith("message.") and trigger not in MESSAGE_TRIGGERS:
             self.problem(where, f"unknown message trigger '{trigger}' (known: {', '.join(MESSAGE_TRIGGERS)})")
@@ -305,4 +324,6 @@ class _GraphBuilder:
             if name not in seen:
                 self.problem(self.where[name], f"state '{name}' cannot be reached from '{self.product.start}'")
             elif name not in has_own_way_out:
-                self.problem(self.where[name], f"state '{name}' has no way out: give its screen a button or a transition")
+                self.problem(
+                    self.where[name], f"state '{name}' has no way out: give its screen a button or a transition"
+                )

@@ -91,7 +91,9 @@ def load_product(root: Path) -> tuple[Product | None, list[Problem]]:
     flows = _read_flows(reader)
     if not isinstance(menus, Mapping):
         if menus is not None:
-            reader.problems.append(Problem(MENUS_FILE, 1, "expected 'start', 'screens' and 'commands' at the top level"))
+            reader.problems.append(
+                Problem(MENUS_FILE, 1, "expected 'start', 'screens' and 'commands' at the top level")
+            )
         return None, reader.problems
     reader.keys(menus, MENUS_KEYS, MENUS_FILE)
     start = reader.string(menus, "start", MENUS_FILE, required=True) or ""
@@ -133,7 +135,9 @@ def _read_screens(reader: _Reader, menus: Mapping) -> dict[str, Screen]:
         parent: Mapping = menus["screens"]
         what = f"screen '{name}'"
         if not NAME.match(name):
-            reader.problem(parent, parent.line_of(name), f"screen name '{name}' must be lower-case letters, digits and _")
+            reader.problem(
+                parent, parent.line_of(name), f"screen name '{name}' must be lower-case letters, digits and _"
+            )
             continue
         if not isinstance(node, Mapping):
             reader.problem(parent, parent.line_of(name), f"{what} must be a mapping with 'text' and 'rows'")
@@ -174,7 +178,9 @@ def _read_rows(reader: _Reader, screen: Mapping, what: str) -> tuple[tuple[Butto
             target = _read_target(reader, button, f"button '{label}' of {what}", allow_trigger=True)
             url = reader.string(button, "url", f"button '{label}'")
             if target is None and url is None:
-                reader.problem(button, button.line, f"button '{label}' of {what} needs 'go', 'flow', 'trigger' or 'url'")
+                reader.problem(
+                    button, button.line, f"button '{label}' of {what} needs 'go', 'flow', 'trigger' or 'url'"
+                )
             elif target is not None and url is not None:
                 reader.problem(button, button.line, f"button '{label}' of {what} has both 'url' and a target")
             buttons.append(Button(label, target, url, Where(button.file, button.line)))
@@ -213,7 +219,9 @@ def _read_flows(reader: _Reader) -> dict[str, Flow]:
         if tree is None:
             continue
         if not isinstance(tree, Mapping):
-            reader.problems.append(Problem(relative, 1, "expected 'initial', 'states' and 'transitions' at the top level"))
+            reader.problems.append(
+                Problem(relative, 1, "expected 'initial', 'states' and 'transitions' at the top level")
+            )
             continue
         flow = _read_flow(reader, tree, path.stem)
         if flow is None:
@@ -253,7 +261,10 @@ def _read_flow(reader: _Reader, tree: Mapping, stem: str) -> Flow | None:
         screen = reader.string(spec, "screen", f"state '{state}'", required=True) or ""
         states.append(
             FlowState(
-                qualify(state), screen, reader.names(spec, "on_enter", state), reader.names(spec, "on_exit", state),
+                qualify(state),
+                screen,
+                reader.names(spec, "on_enter", state),
+                reader.names(spec, "on_exit", state),
                 Where(tree.file, line),
             )
         )

@@ -188,4 +188,3 @@ class Engine:
         loggers.update.info(
             "update=%d user=%d trigger=%s state: %s -> %s", _update_id(update), user.id, trigger, before, after
         )
-

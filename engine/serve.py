@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiohttp import web
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
 
 from engine import loggers
 from engine.app import bot_commands, build_dispatcher
@@ -26,9 +28,15 @@ def make_bot(settings: Settings) -> Bot:
 
 
 def webhook_app(dispatcher: Dispatcher, bot: Bot, settings: Settings) -> web.Application:
-    """aiogram's own handler: it refuses requests without the secret token header."""
+    """aiogram's own handler: it refuses requests without the secret token header.
+
+    Updates are handled before Telegram gets its 200 (not in the background): if the process dies
+    mid-update, Telegram delivers it again and the dedupe table makes that harmless; an update
+    acknowledged first and handled later would be lost.
+    """
     app = web.Application()
-    SimpleRequestHandler(dispatcher, bot, secret_token=settings.webhook_secret).register(app, path=settings.webhook_path)
+    handler = SimpleRequestHandler(dispatcher, bot, secret_token=settings.webhook_secret, handle_in_background=False)
+    handler.register(app, path=settings.webhook_path)
     setup_application(app, dispatcher, bot=bot)
     return app
 
@@ -42,14 +50,17 @@ async def serve(settings: Settings, bundle: Bundle) -> None:
     try:
         await bot.set_my_commands(bot_commands(bundle))
         if settings.webhook_url:
-            await bot.set_webhook(settings.webhook_url, secret_token=settings.webhook_secret, drop_pending_updates=False)
+            await bot.set_webhook(
+                settings.webhook_url, secret_token=settings.webhook_secret, drop_pending_updates=False
+            )
             runner = web.AppRunner(webhook_app(dispatcher, bot, settings))
             await runner.setup()
             await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
-            loggers.run.info("webhook at %s, listening on %s:%d", settings.webhook_url, settings.webhook_host,
-                             settings.webhook_port)
+            loggers.run.info(
+                "webhook at %s, listening on %s:%d", settings.webhook_url, settings.webhook_host, settings.webhook_port
+            )
             try:
-                await _forever()
+                await asyncio.Event().wait()  # until the process is stopped
             finally:
                 await runner.cleanup()
         else:
@@ -59,9 +70,3 @@ async def serve(settings: Settings, bundle: Bundle) -> None:
     finally:
         await bot.session.close()
         await db.close()
-
-
-async def _forever() -> None:
-    import asyncio
-
-    await asyncio.Event().wait()

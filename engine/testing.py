@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -40,7 +40,7 @@ class RecordingSession(BaseSession):
             self._shown[(int(method.chat_id), message_id)] = (method.text, _markup_json(method.reply_markup))
             return Message(
                 message_id=message_id,
-                date=datetime.now(timezone.utc),
+                date=datetime.now(UTC),
                 chat=Chat(id=int(method.chat_id), type="private"),
                 from_user=User(id=BOT_ID, is_bot=True, first_name="Studio"),
                 text=method.text,
@@ -69,8 +69,14 @@ class RecordingSession(BaseSession):
     async def close(self) -> None:
         pass
 
-    async def stream_content(self, url: str, headers: dict[str, Any] | None = None, timeout: int = 30,
-                             chunk_size: int = 65536, raise_for_status: bool = True) -> AsyncGenerator[bytes, None]:
+    async def stream_content(
+        self,
+        url: str,
+        headers: dict[str, Any] | None = None,
+        timeout: int = 30,
+        chunk_size: int = 65536,
+        raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:
         raise NotImplementedError("the recording session downloads nothing")
         yield b""  # pragma: no cover
 
@@ -95,8 +101,11 @@ class Chatter:
 
     def _message(self, **content: Any) -> Message:
         return Message(
-            message_id=next(self.message_ids), date=datetime.now(timezone.utc), chat=self.chat,
-            from_user=self.user, **content,
+            message_id=next(self.message_ids),
+            date=datetime.now(UTC),
+            chat=self.chat,
+            from_user=self.user,
+            **content,
         )
 
     async def feed(self, update: Update) -> None:
@@ -113,14 +122,18 @@ class Chatter:
         await self.feed(Update(update_id=next(self.update_ids), message=self._message(photo=[photo])))
 
     async def send_sticker(self) -> None:
-        sticker = Sticker(file_id="st-1", file_unique_id="s1", type="regular", width=1, height=1,
-                          is_animated=False, is_video=False)
+        sticker = Sticker(
+            file_id="st-1", file_unique_id="s1", type="regular", width=1, height=1, is_animated=False, is_video=False
+        )
         await self.feed(Update(update_id=next(self.update_ids), message=self._message(sticker=sticker)))
 
     def press_update(self, data: str, message_id: int = 1) -> Update:
         pressed = Message(
-            message_id=message_id, date=datetime.now(timezone.utc), chat=self.chat,
-            from_user=User(id=BOT_ID, is_bot=True, first_name="Studio"), text="…",
+            message_id=message_id,
+            date=datetime.now(UTC),
+            chat=self.chat,
+            from_user=User(id=BOT_ID, is_bot=True, first_name="Studio"),
+            text="…",
         )
         query = CallbackQuery(
             id=f"q{next(self.update_ids)}", from_user=self.user, chat_instance="ci", data=data, message=pressed

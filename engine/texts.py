@@ -13,8 +13,25 @@ from engine.source import Mapping, Problem
 MAX_MESSAGE_LENGTH = 4096
 # The tags Telegram accepts with parse_mode=HTML.
 TELEGRAM_TAGS = frozenset(
-    {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler",
-     "tg-emoji", "span", "blockquote", "br"}
+    {
+        "b",
+        "strong",
+        "i",
+        "em",
+        "u",
+        "ins",
+        "s",
+        "strike",
+        "del",
+        "a",
+        "code",
+        "pre",
+        "tg-spoiler",
+        "tg-emoji",
+        "span",
+        "blockquote",
+        "br",
+    }
 )
 
 
@@ -84,7 +101,9 @@ def _flatten(node: Mapping, prefix: str, out: dict[str, Text], problems: list[Pr
             continue
         if len(value) > MAX_MESSAGE_LENGTH:
             problems.append(
-                Problem(node.file, line, f"text '{full}' is {len(value)} characters; Telegram allows {MAX_MESSAGE_LENGTH}")
+                Problem(
+                    node.file, line, f"text '{full}' is {len(value)} characters; Telegram allows {MAX_MESSAGE_LENGTH}"
+                )
             )
         html_problem = _html_problem(value)
         if html_problem:

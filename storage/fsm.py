@@ -91,5 +91,3 @@ class SQLiteStorage(BaseStorage):
     async def close(self) -> None:
         """The Database is owned by whoever opened it; closing the storage only drops the cache."""
         self._cache.clear()
-
-

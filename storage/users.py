@@ -30,7 +30,11 @@ class Users:
         """Insert the user or refresh their profile and last_seen."""
         stamp = now()
         previous = self._written.get(telegram_id)
-        if previous and previous[:3] == (first_name, username, language_code) and stamp - previous[3] < LAST_SEEN_GRANULARITY_S:
+        if (
+            previous
+            and previous[:3] == (first_name, username, language_code)
+            and stamp - previous[3] < LAST_SEEN_GRANULARITY_S
+        ):
             return
         await self.db.execute(
             """

@@ -27,7 +27,7 @@ def edit(root: Path, file: str, old: str, new: str) -> int:
     text = path.read_text(encoding="utf-8")
     assert text.count(old) >= 1, f"{old!r} not in {file}"
     index = text.index(old)
-    path.write_text(text[:index] + new + text[index + len(old):], encoding="utf-8")
+    path.write_text(text[:index] + new + text[index + len(old) :], encoding="utf-8")
     return text[:index].count("\n") + 1
 
 
@@ -43,56 +43,81 @@ def test_the_real_product_is_clean() -> None:
 # (file, old, new, the message expected at the edited line)
 CASES = {
     "unknown key in a screen": (
-        "menus.yaml", "    text: screen.video\n", "    txt: screen.video\n",
+        "menus.yaml",
+        "    text: screen.video\n",
+        "    txt: screen.video\n",
         "unknown key 'txt' in screen 'video'",
     ),
     "unknown key in a transition": (
-        "flows/support.yaml", "    conditions: support_text_fits\n", "    condition: support_text_fits\n",
+        "flows/support.yaml",
+        "    conditions: support_text_fits\n",
+        "    condition: support_text_fits\n",
         "unknown key 'condition' in a transition of flow 'support'",
     ),
     "missing text key for a button": (
-        "menus.yaml", "{text: btn.video, go: video}", "{text: btn.vidoe, go: video}",
+        "menus.yaml",
+        "{text: btn.video, go: video}",
+        "{text: btn.vidoe, go: video}",
         "button of screen 'main' uses text 'btn.vidoe', which is not in texts.ru.yaml",
     ),
     "missing text key for a screen": (
-        "menus.yaml", "    text: screen.music", "    text: screen.musik",
+        "menus.yaml",
+        "    text: screen.music",
+        "    text: screen.musik",
         "screen 'music' uses text 'screen.musik', which is not in texts.ru.yaml",
     ),
     "unknown screen target": (
-        "menus.yaml", "{text: btn.audio, go: audio}", "{text: btn.audio, go: audoi}",
+        "menus.yaml",
+        "{text: btn.audio, go: audio}",
+        "{text: btn.audio, go: audoi}",
         "button 'btn.audio' goes to unknown screen 'audoi'",
     ),
     "unknown flow target": (
-        "menus.yaml", "{text: btn.support, flow: support}]\n\n", "{text: btn.support, flow: suport}]\n\n",
+        "menus.yaml",
+        "{text: btn.support, flow: support}]\n\n",
+        "{text: btn.support, flow: suport}]\n\n",
         "button 'btn.support' starts unknown flow 'suport'",
     ),
     "unknown state in a flow": (
-        "flows/support.yaml", "    dest: thanks\n", "    dest: thank_you\n",
+        "flows/support.yaml",
+        "    dest: thanks\n",
+        "    dest: thank_you\n",
         "transition 'message.text' names unknown state 'thank_you'",
     ),
     "unregistered guard": (
-        "flows/support.yaml", "    conditions: support_text_fits\n", "    conditions: text_is_polite\n",
+        "flows/support.yaml",
+        "    conditions: support_text_fits\n",
+        "    conditions: text_is_polite\n",
         "guard 'text_is_polite' is not registered",
     ),
     "unregistered action": (
-        "flows/support.yaml", "    before: save_support_request\n", "    before: save_it\n",
+        "flows/support.yaml",
+        "    before: save_support_request\n",
+        "    before: save_it\n",
         "action 'save_it' is not registered",
     ),
     "callback data over 64 bytes": (
-        "menus.yaml", "{text: btn.music, go: music}", "{text: btn.music, trigger: t, payload: " + "x" * 70 + "}",
+        "menus.yaml",
+        "{text: btn.music, go: music}",
+        "{text: btn.music, trigger: t, payload: " + "x" * 70 + "}",
         "is 72 bytes; Telegram allows 64",
     ),
     "more than 8 buttons in a row": (
-        "menus.yaml", "      - [{text: btn.projects, go: projects}]",
+        "menus.yaml",
+        "      - [{text: btn.projects, go: projects}]",
         "      - [" + ", ".join(["{text: btn.projects, go: projects}"] * 9) + "]",
         "a row of screen 'main' has 9 buttons; at most 8",
     ),
     "duplicate id": (
-        "menus.yaml", "  images:\n", "  video:\n    text: screen.video\n  images:\n",
+        "menus.yaml",
+        "  images:\n",
+        "  video:\n    text: screen.video\n  images:\n",
         "duplicate key 'video' (first at line",
     ),
     "YAML syntax": (
-        "menus.yaml", "      - [{text: btn.projects, go: projects}]", "      - [{text: btn.projects, go: projects}",
+        "menus.yaml",
+        "      - [{text: btn.projects, go: projects}]",
+        "      - [{text: btn.projects, go: projects}",
         "not valid YAML",
     ),
 }
@@ -142,13 +167,18 @@ def test_an_unreachable_state_and_a_dead_end(tmp_path: Path) -> None:
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     root = product_copy(tmp_path)
-    for file, old, new, _ in (CASES["missing text key for a button"], CASES["unregistered guard"],
-                              CASES["unknown screen target"]):
+    for file, old, new, _ in (
+        CASES["missing text key for a button"],
+        CASES["unregistered guard"],
+        CASES["unknown screen target"],
+    ):
         edit(root, file, old, new)
     assert len(problems(root)) >= 3
 
 
-def test_the_lint_command_exits_non_zero_and_prints_file_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_lint_command_exits_non_zero_and_prints_file_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["lint"]) == 0
     root = product_copy(tmp_path)
     file, old, new, message = CASES["unknown screen target"]
