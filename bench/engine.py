@@ -51,8 +51,11 @@ def hand_written(bundle: Bundle, db: Database) -> Dispatcher:
         await state.set_state("video")
         assert isinstance(query.message, Message)
         await bot.edit_message_text(
-            text=texts.render("screen.video"), chat_id=query.message.chat.id, message_id=query.message.message_id,
-            reply_markup=keyboards["video"], parse_mode=ParseMode.HTML,
+            text=texts.render("screen.video"),
+            chat_id=query.message.chat.id,
+            message_id=query.message.message_id,
+            reply_markup=keyboards["video"],
+            parse_mode=ParseMode.HTML,
         )
 
     return dispatcher
