@@ -1,4 +1,4 @@
-"""🆘 Поддержка: the user writes one message; we keep it and tell them its number."""
+"""The support flow: the user writes one message; we keep it and tell them its number."""
 
 from __future__ import annotations
 
