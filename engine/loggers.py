@@ -4,5 +4,4 @@ import logging
 
 update = logging.getLogger("engine.update")
 dedupe = logging.getLogger("engine.dedupe")
-lint = logging.getLogger("engine.lint")
 run = logging.getLogger("engine.run")
