@@ -73,6 +73,7 @@ class _GraphBuilder:
         self.transitions: list[dict[str, Any]] = []
         self.transition_where: list[Where] = []
         self.flow_screens: dict[str, str] = {}  # screen -> flow that shows it
+        self.flow_button_triggers: dict[tuple[str, str], Where] = {}  # (state, trigger) of `trigger:` buttons
 
     def problem(self, where: Where, message: str) -> None:
         self.problems.append(Problem(where.file, where.line, message))
@@ -100,7 +101,7 @@ class _GraphBuilder:
             transitions=self.transitions,
             triggers={name: frozenset(triggers[name]) for name in self.states},
             button_triggers=button_triggers,
-            payload_triggers=frozenset(trigger for _, trigger in self._button_triggers_by_state()),
+            payload_triggers=frozenset(trigger for _, trigger in self.flow_button_triggers),
             commands={name: COMMAND_PREFIX + name for name in self.product.commands if name != START_COMMAND},
             where=self.where,
         )
@@ -238,7 +239,7 @@ class _GraphBuilder:
                 self._add(command.where, trigger=COMMAND_PREFIX + command.name, source="*", dest=dest)
 
     def _add_flow_transitions(self) -> None:
-        button_triggers = self._button_triggers_by_state()
+        self.flow_button_triggers = button_triggers = self._button_triggers_by_state()
         defined: set[tuple[str, str]] = set()
         for flow in self.product.flows.values():
             for t in flow.transitions:

@@ -61,9 +61,6 @@ class Texts:
     def __getitem__(self, key: str) -> Text:
         return self._texts[key]
 
-    def keys(self) -> list[str]:
-        return list(self._texts)
-
     def render(self, key: str, values: dict[str, Any] | None = None) -> str:
         """The text with its placeholders filled; every value is HTML-escaped first."""
         template = self._texts[key].template

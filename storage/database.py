@@ -54,9 +54,7 @@ class Database:
         return database
 
     async def migrate(self) -> None:
-        async with self.connection.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
-        current = int(row[0]) if row else 0
+        current = await self.schema_version()
         for version, script in enumerate(MIGRATIONS[current:], start=current + 1):
             # executescript commits first, so the version bump rides in the same script.
             await self.connection.executescript(f"BEGIN;\n{script}\nPRAGMA user_version = {version};\nCOMMIT;")

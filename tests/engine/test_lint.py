@@ -167,13 +167,12 @@ def test_an_unreachable_state_and_a_dead_end(tmp_path: Path) -> None:
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     root = product_copy(tmp_path)
-    for file, old, new, _ in (
-        CASES["missing text key for a button"],
-        CASES["unregistered guard"],
-        CASES["unknown screen target"],
-    ):
+    cases = [CASES["missing text key for a button"], CASES["unregistered guard"], CASES["unknown screen target"]]
+    for file, old, new, _ in cases:
         edit(root, file, old, new)
-    assert len(problems(root)) >= 3
+    found = problems(root)
+    for _, _, _, message in cases:
+        assert any(message in p for p in found), (message, found)
 
 
 def test_the_lint_command_exits_non_zero_and_prints_file_line(
