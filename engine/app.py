@@ -30,7 +30,8 @@ def build_dispatcher(
 ) -> Dispatcher:
     """:param storage: the FSM storage (SQLite on `db` by default; aiogram's RedisStorage for many instances)
     :param events_isolation: one user's updates one at a time (in-process by default; Redis for many instances)
-    :param services: extra objects guards and actions reach through `turn.services` (`db` is always there)
+    :param services: extra objects guards and actions reach through `turn.services` (`db` and what the
+        product's loaders read are always there)
     """
     dispatcher = Dispatcher(
         storage=storage or SQLiteStorage(db),
@@ -38,7 +39,7 @@ def build_dispatcher(
     )
     dispatcher.update.outer_middleware(DedupeUpdates(ProcessedUpdates(db)))
     dispatcher.update.outer_middleware(RememberUsers(Users(db)))
-    dispatcher.include_router(Engine(bundle, {"db": db, **(services or {})}).router())
+    dispatcher.include_router(Engine(bundle, {"db": db, **bundle.data, **(services or {})}).router())
     return dispatcher
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from transitions.extensions.asyncio import AsyncMachine
 
@@ -35,6 +36,8 @@ class Bundle:
     graph: Graph
     machine: AsyncMachine
     renderer: Renderer
+    # What the product's registered loaders read (say, a catalog); guards see it in `turn.services`.
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 def import_registry(app: str) -> tuple[Registry, Path]:
@@ -48,22 +51,35 @@ def import_registry(app: str) -> tuple[Registry, Path]:
     return registry, Path(module.__file__).resolve().parent.parent
 
 
-def check(root: Path, registry: Registry) -> tuple[Product | None, Graph | None, list[Problem]]:
+@dataclass
+class Checked:
+    product: Product | None
+    graph: Graph | None
+    data: dict[str, Any]
+    problems: list[Problem]
+
+
+def check(root: Path, registry: Registry) -> Checked:
     """Every problem in the product's files, sorted by file and line."""
     product, problems = load_product(root)
     graph = None
+    data: dict[str, Any] = {}
     if product is not None:
         graph, graph_problems = build_graph(product, registry)
         problems += graph_problems
+        for name, loader in registry.loaders.items():
+            data[name], loader_problems = loader(root, product)
+            problems += loader_problems
     unique = sorted(set(problems), key=lambda p: (p.file, p.line, p.message))
-    return product, graph, unique
+    return Checked(product, graph, data, unique)
 
 
 def load_bundle(root: Path, registry: Registry) -> Bundle:
     """Check and compile, or raise ProductError with every problem: never start half-valid."""
-    product, graph, problems = check(root, registry)
-    if problems or product is None or graph is None:
-        raise ProductError(problems)
+    checked = check(root, registry)
+    product, graph = checked.product, checked.graph
+    if checked.problems or product is None or graph is None:
+        raise ProductError(checked.problems)
     return Bundle(
         root=root,
         product=product,
@@ -71,4 +87,5 @@ def load_bundle(root: Path, registry: Registry) -> Bundle:
         graph=graph,
         machine=build_machine(graph, registry),
         renderer=Renderer(product.screens, product.texts, registry),
+        data=checked.data,
     )

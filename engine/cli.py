@@ -26,7 +26,7 @@ def lint(app: str, root_override: Path | None) -> int:
         print(err, file=sys.stderr)
         return 1
     root = root_override or root
-    _, _, problems = check(root, registry)
+    problems = check(root, registry).problems
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:

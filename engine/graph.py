@@ -15,6 +15,7 @@ from engine.registry import Registry
 from engine.source import Problem
 from engine.spec import (
     COMMAND_PREFIX,
+    GO_PREFIX,
     MAX_BUTTONS_IN_ROW,
     MAX_CALLBACK_BYTES,
     MESSAGE_TRIGGERS,
@@ -56,6 +57,7 @@ class Graph:
     button_triggers: frozenset[str]  # triggers a callback query may name
     payload_triggers: frozenset[str]  # flow triggers whose callback data may carry `|payload`
     commands: dict[str, str]  # command name -> trigger
+    reset_actions: tuple[str, ...] = ()  # what /start runs before it resets the conversation
     where: dict[str, Where] = field(default_factory=dict)  # state -> where it is declared
 
 
@@ -103,6 +105,7 @@ class _GraphBuilder:
             button_triggers=button_triggers,
             payload_triggers=frozenset(trigger for _, trigger in self.flow_button_triggers),
             commands={name: COMMAND_PREFIX + name for name in self.product.commands if name != START_COMMAND},
+            reset_actions=start.before if (start := self.product.commands.get(START_COMMAND)) else (),
             where=self.where,
         )
         return graph, self.problems
@@ -121,6 +124,12 @@ class _GraphBuilder:
             self._text_exists(key, Where("texts.ru.yaml", 1), "the engine")
         for key in sorted(self.registry.notice_keys):
             self._text_exists(key, Where("texts.ru.yaml", 1), "a registered action")
+        for name, data in sorted(self.registry.data_sources.items()):
+            for key in sorted(data.texts):
+                self._text_exists(key, Where("texts.ru.yaml", 1), f"data source '{name}'")
+        for name, buttons in sorted(self.registry.button_sources.items()):
+            for key in sorted(buttons.texts):
+                self._text_exists(key, Where("texts.ru.yaml", 1), f"button source '{name}'")
         for command in self.product.commands.values():
             self._text_exists(command.description, command.where, f"command '/{command.name}'")
         if START_COMMAND not in self.product.commands:
@@ -171,6 +180,13 @@ class _GraphBuilder:
                     self.problem(
                         Where(text.file, text.line),
                         f"text '{screen.text}' uses {{{missing[0]}}}, which screen '{screen.name}' never supplies",
+                    )
+            for rows in screen.button_sources:
+                if rows.source not in self.registry.button_sources:
+                    self.problem(
+                        rows.where,
+                        f"screen '{screen.name}': button source '{rows.source}' is not registered"
+                        " (flows/*.py, @registry.buttons)",
                     )
             for row in screen.rows:
                 if len(row) > MAX_BUTTONS_IN_ROW:
@@ -229,14 +245,37 @@ class _GraphBuilder:
                     dest = self._target_state(button.target, button.where, f"button '{button.label}'")
                     if dest is not None:
                         self._add(button.where, trigger=button.target.trigger_name, source=state.name, dest=dest)
+            for rows, trigger in self._built_triggers(state.screen):
+                if trigger.startswith(GO_PREFIX):
+                    target = Target(go=trigger[len(GO_PREFIX) :])
+                    dest = self._target_state(target, rows.where, f"button source '{rows.source}'")
+                    if dest is not None:
+                        self._add(rows.where, trigger=trigger, source=state.name, dest=dest)
+
+    def _built_triggers(self, screen: Screen) -> list[tuple[Any, str]]:
+        """(row source, trigger) for every trigger the screen's `{each: ...}` rows may fire."""
+        return [
+            (rows, trigger)
+            for rows in screen.button_sources
+            if rows.source in self.registry.button_sources
+            for trigger in sorted(self.registry.button_sources[rows.source].triggers)
+        ]
 
     def _add_commands(self) -> None:
         for command in self.product.commands.values():
+            for action in command.before:
+                self._check_action(action, command.where)
             if command.name == START_COMMAND:
                 continue  # /start is the engine's reset, handled before the graph
             dest = self._target_state(command.target, command.where, f"command '/{command.name}'")
             if dest is not None:
-                self._add(command.where, trigger=COMMAND_PREFIX + command.name, source="*", dest=dest)
+                self._add(
+                    command.where,
+                    trigger=COMMAND_PREFIX + command.name,
+                    source="*",
+                    dest=dest,
+                    before=list(command.before),
+                )
 
     def _add_flow_transitions(self) -> None:
         self.flow_button_triggers = button_triggers = self._button_triggers_by_state()
@@ -252,7 +291,7 @@ class _GraphBuilder:
                     for name in names:
                         if name not in self.registry.guards:
                             self.problem(t.at(key), f"guard '{name}' is not registered (flows/*.py, @registry.guard)")
-                for key, names in (("before", t.before), ("after", t.after)):
+                for key, names in (("prepare", t.prepare), ("before", t.before), ("after", t.after)):
                     for name in names:
                         self._check_action(name, t.at(key))
                 for source in self._sources(list(t.source)):
@@ -262,6 +301,7 @@ class _GraphBuilder:
                     trigger=t.trigger,
                     source=list(t.source) if len(t.source) > 1 else t.source[0],
                     dest=t.dest,
+                    prepare=list(t.prepare),
                     conditions=list(t.conditions),
                     unless=list(t.unless),
                     before=list(t.before),
@@ -280,6 +320,9 @@ class _GraphBuilder:
                 for button in row:
                     if button.target is not None and button.target.trigger is not None:
                         result[(state.name, button.target.trigger)] = button.where
+            for rows, trigger in self._built_triggers(state.screen):
+                if not trigger.startswith(GO_PREFIX):
+                    result[(state.name, trigger)] = rows.where
         return result
 
     def _check_trigger(self, trigger: str, where: Where) -> None:

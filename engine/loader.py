@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.source import Mapping, Problem, Sequence, YamlError, load_yaml
-from engine.spec import Button, Command, Flow, FlowState, FlowTransition, Product, Screen, Target, Where
+from engine.spec import Button, ButtonRows, Command, Flow, FlowState, FlowTransition, Product, Screen, Target, Where
 from engine.texts import Texts
 
 MENUS_FILE = "menus.yaml"
@@ -21,10 +21,10 @@ TRIGGER = re.compile(r"^[a-z][a-z0-9_]*$")
 MENUS_KEYS = {"start", "screens", "commands"}
 SCREEN_KEYS = {"text", "rows", "data"}
 BUTTON_KEYS = {"text", "go", "flow", "trigger", "payload", "url"}
-COMMAND_KEYS = {"go", "flow", "description"}
+COMMAND_KEYS = {"go", "flow", "description", "before"}
 FLOW_KEYS = {"flow", "initial", "states", "transitions"}
 STATE_KEYS = {"screen", "on_enter", "on_exit"}
-TRANSITION_KEYS = {"trigger", "source", "dest", "conditions", "unless", "before", "after"}
+TRANSITION_KEYS = {"trigger", "source", "dest", "prepare", "conditions", "unless", "before", "after"}
 
 
 class _Reader:
@@ -147,7 +147,7 @@ def _read_screens(reader: _Reader, menus: Mapping) -> dict[str, Screen]:
         screens[name] = Screen(
             name=name,
             text=text,
-            rows=_read_rows(reader, node, what),
+            layout=_read_rows(reader, node, what),
             data=reader.names(node, "data", what),
             where=Where(node.file, parent.line_of(name)),
             text_where=Where(node.file, node.line_of("text")),
@@ -155,18 +155,26 @@ def _read_screens(reader: _Reader, menus: Mapping) -> dict[str, Screen]:
     return screens
 
 
-def _read_rows(reader: _Reader, screen: Mapping, what: str) -> tuple[tuple[Button, ...], ...]:
+def _read_rows(reader: _Reader, screen: Mapping, what: str) -> tuple[tuple[Button, ...] | ButtonRows, ...]:
     rows = screen.get("rows")
     if rows is None:
         return ()
     if not isinstance(rows, Sequence):
         reader.problem(screen, screen.line_of("rows"), f"'rows' in {what} must be a list of rows")
         return ()
-    result = []
+    result: list[tuple[Button, ...] | ButtonRows] = []
     for index, row in enumerate(rows):
+        if isinstance(row, Mapping) and "each" in row:
+            reader.keys(row, {"each"}, f"an 'each' row of {what}")
+            source = reader.string(row, "each", f"an 'each' row of {what}")
+            if source is not None:
+                result.append(ButtonRows(source, Where(row.file, row.line)))
+            continue
         items = row if isinstance(row, Sequence) else None
         if items is None:
-            reader.problem(rows, rows.line_of(index), f"row {index + 1} of {what} must be a list of buttons")
+            reader.problem(
+                rows, rows.line_of(index), f"row {index + 1} of {what} must be a list of buttons or {{each: name}}"
+            )
             continue
         buttons = []
         for button in items:
@@ -206,7 +214,8 @@ def _read_commands(reader: _Reader, menus: Mapping) -> dict[str, Command]:
             reader.problem(spec, spec.line, f"{what} needs 'go' or 'flow'")
             continue
         description = reader.string(spec, "description", what, required=True) or ""
-        commands[name] = Command(name, target or Target(), description, Where(spec.file, node.line_of(name)))
+        where = Where(spec.file, node.line_of(name))
+        commands[name] = Command(name, target or Target(), description, where, reader.names(spec, "before", what))
     return commands
 
 
@@ -290,25 +299,31 @@ def _read_transitions(reader: _Reader, tree: Mapping, what: str, qualify: Any) -
             reader.problem(node, node.line_of(index), f"a transition in {what} must be a mapping with 'trigger'")
             continue
         reader.keys(spec, TRANSITION_KEYS, f"a transition of {what}")
-        trigger = reader.string(spec, "trigger", f"a transition of {what}", required=True)
-        sources = reader.names(spec, "source", f"a transition of {what}")
-        if trigger is None:
+        # A list of triggers is shorthand for the same transition written once per trigger.
+        triggers = reader.names(spec, "trigger", f"a transition of {what}")
+        if not triggers:
+            reader.problem(spec, spec.line, f"a transition of {what} needs 'trigger'")
             continue
+        sources = reader.names(spec, "source", f"a transition of {what}")
         if not sources:
-            reader.problem(spec, spec.line, f"transition '{trigger}' in {what} needs 'source'")
+            reader.problem(spec, spec.line, f"transition '{triggers[0]}' in {what} needs 'source'")
             continue
         dest = spec.get("dest")
         if dest is not None and not isinstance(dest, str):
-            reader.problem(spec, spec.line_of("dest"), f"'dest' of transition '{trigger}' must be a state name or null")
+            reader.problem(
+                spec, spec.line_of("dest"), f"'dest' of transition '{triggers[0]}' must be a state name or null"
+            )
             continue
-        yield FlowTransition(
-            trigger=trigger,
-            source=tuple(s if s == "*" else qualify(s) for s in sources),
-            dest=None if dest is None else qualify(dest),
-            conditions=reader.names(spec, "conditions", trigger),
-            unless=reader.names(spec, "unless", trigger),
-            before=reader.names(spec, "before", trigger),
-            after=reader.names(spec, "after", trigger),
-            where=Where(spec.file, spec.line),
-            key_lines=tuple(spec.key_lines.items()),
-        )
+        for trigger in triggers:
+            yield FlowTransition(
+                trigger=trigger,
+                source=tuple(s if s == "*" else qualify(s) for s in sources),
+                dest=None if dest is None else qualify(dest),
+                conditions=reader.names(spec, "conditions", trigger),
+                unless=reader.names(spec, "unless", trigger),
+                before=reader.names(spec, "before", trigger),
+                after=reader.names(spec, "after", trigger),
+                where=Where(spec.file, spec.line),
+                prepare=reader.names(spec, "prepare", trigger),
+                key_lines=tuple(spec.key_lines.items()),
+            )

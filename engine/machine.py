@@ -50,7 +50,13 @@ def build_machine(graph: Graph, registry: Registry) -> AsyncMachine:
     transitions = []
     for spec in graph.transitions:
         compiled = dict(spec)
-        for key, table in (("conditions", guards), ("unless", guards), ("before", actions), ("after", actions)):
+        for key, table in (
+            ("prepare", actions),
+            ("conditions", guards),
+            ("unless", guards),
+            ("before", actions),
+            ("after", actions),
+        ):
             if key in compiled:
                 compiled[key] = [table[name] for name in compiled[key]]
         transitions.append(compiled)

@@ -6,11 +6,14 @@ names are resolved when the product is loaded, so a typo in YAML fails lint, not
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    from engine.source import Problem
+    from engine.spec import Product
     from engine.turn import Turn
 
 Guard = Callable[["Turn"], Awaitable[bool]]
@@ -20,11 +23,36 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
+class Key:
+    """One button built at run time: a text key (with its values), and the trigger it fires."""
+
+    text: str
+    trigger: str
+    payload: str | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+ButtonBuilder = Callable[["Turn"], Awaitable[list[list[Key]]]]
+# Reads product data beside the YAML (say, a catalog) once at start-up: (root, product) -> (value, problems).
+DataLoader = Callable[[Path, "Product"], tuple[Any, list["Problem"]]]
+
+
+@dataclass(frozen=True)
 class DataSource:
-    """A screen-data function and the placeholders it promises to fill."""
+    """A screen-data function, the placeholders it promises to fill and the texts it may embed."""
 
     function: ScreenData
     provides: frozenset[str]
+    texts: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ButtonSource:
+    """A function that builds rows of buttons, the triggers they may fire and the texts they use."""
+
+    function: ButtonBuilder
+    triggers: frozenset[str]
+    texts: frozenset[str]
 
 
 @dataclass
@@ -32,6 +60,8 @@ class Registry:
     guards: dict[str, Guard] = field(default_factory=dict)
     actions: dict[str, Action] = field(default_factory=dict)
     data_sources: dict[str, DataSource] = field(default_factory=dict)
+    button_sources: dict[str, ButtonSource] = field(default_factory=dict)
+    loaders: dict[str, DataLoader] = field(default_factory=dict)
     # Text keys that actions send with `turn.notify`; lint checks they exist in texts.
     notice_keys: set[str] = field(default_factory=set)
 
@@ -50,11 +80,39 @@ class Registry:
 
         return register
 
-    def screen_data(self, *, provides: Iterable[str]) -> Callable[[F], F]:
-        """Register an async `(turn) -> dict` that fills the named placeholders of a screen's text."""
+    def screen_data(self, *, provides: Iterable[str], texts: Iterable[str] = ()) -> Callable[[F], F]:
+        """Register an async `(turn) -> dict` that fills the named placeholders of a screen's text.
+
+        A value may be a `Fragment` (or a list of them): another text of texts.ru.yaml, rendered in
+        place; `texts` names every key it may use, so lint can check they exist.
+        """
 
         def register(function: F) -> F:
-            self._add(self.data_sources, function.__name__, DataSource(function, frozenset(provides)))
+            source = DataSource(function, frozenset(provides), frozenset(texts))
+            self._add(self.data_sources, function.__name__, source)
+            return function
+
+        return register
+
+    def buttons(self, *, triggers: Iterable[str], texts: Iterable[str]) -> Callable[[F], F]:
+        """Register an async `(turn) -> [[Key, ...], ...]` for `{each: name}` rows of a screen.
+
+        `triggers` lists every trigger its keys may fire (`go:screen` included), `texts` every
+        text key they may show: lint checks each is handled / exists where the screen is shown.
+        """
+
+        def register(function: F) -> F:
+            source = ButtonSource(function, frozenset(triggers), frozenset(texts))
+            self._add(self.button_sources, function.__name__, source)
+            return function
+
+        return register
+
+    def loader(self, name: str) -> Callable[[F], F]:
+        """Register `(root, product) -> (value, problems)`; the value reaches guards as `turn.services[name]`."""
+
+        def register(function: F) -> F:
+            self._add(self.loaders, name, function)
             return function
 
         return register

@@ -141,13 +141,23 @@ class Engine:
         self, turn: Turn, state: FSMContext, bot: Bot, chat_id: int, update: Update | None, trigger: str
     ) -> None:
         before = turn.state
-        if trigger != "/start":
+        if trigger == "/start":
+            await self._run_reset_actions(turn)
+        else:
             turn.notices.insert(0, ("engine.state_reset", {}))
         turn.state, turn.data = self.graph.start, {}
         await self._show(turn, bot, chat_id, edit=None)
         await state.set_state(turn.state)
         await state.set_data({})
         self._log(update, turn.user, trigger, before, turn.state)
+
+    async def _run_reset_actions(self, turn: Turn) -> None:
+        for name in self.graph.reset_actions:
+            try:
+                await self.bundle.registry.actions[name](turn)
+            except Exception:
+                # /start is the way out of every trouble: it must work even when an action does not.
+                loggers.update.exception("reset action %s failed for user %s", name, turn.user.id)
 
     async def _show(self, turn: Turn, bot: Bot, chat_id: int, edit: Message | None) -> None:
         for key, values in turn.notices:

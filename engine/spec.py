@@ -56,13 +56,30 @@ class Button:
 
 
 @dataclass(frozen=True)
+class ButtonRows:
+    """`{each: name}` in a screen's rows: rows of buttons a registered function builds per update."""
+
+    source: str
+    where: Where
+
+
+@dataclass(frozen=True)
 class Screen:
     name: str
     text: str  # text key
-    rows: tuple[tuple[Button, ...], ...]
+    layout: tuple[tuple[Button, ...] | ButtonRows, ...]  # rows in order, static or built per update
     data: tuple[str, ...]  # names of registered screen-data functions
     where: Where  # the screen's name
     text_where: Where  # its `text:` line
+
+    @property
+    def rows(self) -> tuple[tuple[Button, ...], ...]:
+        """The rows written out in YAML."""
+        return tuple(row for row in self.layout if not isinstance(row, ButtonRows))
+
+    @property
+    def button_sources(self) -> tuple[ButtonRows, ...]:
+        return tuple(row for row in self.layout if isinstance(row, ButtonRows))
 
 
 @dataclass(frozen=True)
@@ -71,6 +88,7 @@ class Command:
     target: Target
     description: str  # text key
     where: Where
+    before: tuple[str, ...] = ()  # actions run first (for /start: before the reset)
 
 
 @dataclass(frozen=True)
@@ -92,6 +110,7 @@ class FlowTransition:
     before: tuple[str, ...]
     after: tuple[str, ...]
     where: Where
+    prepare: tuple[str, ...] = ()  # run before the conditions are checked (transitions' `prepare`)
     key_lines: tuple[tuple[str, int], ...] = ()  # the line of each key, for precise problems
 
     def at(self, key: str) -> Where:

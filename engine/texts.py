@@ -44,6 +44,18 @@ class Text:
     placeholders: frozenset[str]
 
 
+@dataclass(frozen=True)
+class Fragment:
+    """A placeholder value that is itself a text of texts.ru.yaml: rendered, not escaped."""
+
+    key: str
+    values: dict[str, Any]
+
+    @classmethod
+    def of(cls, key: str, **values: Any) -> Fragment:
+        return cls(key, values)
+
+
 def placeholders_of(template: str) -> frozenset[str]:
     """The `{names}` a template uses; raises ValueError on a stray brace."""
     return frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name)
@@ -62,11 +74,21 @@ class Texts:
         return self._texts[key]
 
     def render(self, key: str, values: dict[str, Any] | None = None) -> str:
-        """The text with its placeholders filled; every value is HTML-escaped first."""
+        """The text with its placeholders filled; every value is HTML-escaped first.
+
+        A `Fragment` value is rendered as its own text; a list of them is joined line by line.
+        """
         template = self._texts[key].template
         if not values:
             return template
-        return template.format_map({name: html.escape(str(value), quote=False) for name, value in values.items()})
+        return template.format_map({name: self._value(value) for name, value in values.items()})
+
+    def _value(self, value: Any) -> str:
+        if isinstance(value, Fragment):
+            return self.render(value.key, value.values)
+        if isinstance(value, list):
+            return "\n".join(self._value(item) for item in value)
+        return html.escape(str(value), quote=False)
 
     @classmethod
     def load(cls, tree: Any, file: str, problems: list[Problem]) -> Texts:

@@ -33,7 +33,7 @@ def edit(root: Path, file: str, old: str, new: str) -> int:
 
 def problems(root: Path) -> list[str]:
     registry, _ = import_registry("flows")
-    return [str(p) for p in check(root, registry)[2]]
+    return [str(p) for p in check(root, registry).problems]
 
 
 def test_the_real_product_is_clean() -> None:
