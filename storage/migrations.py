@@ -40,4 +40,54 @@ MIGRATIONS: tuple[str, ...] = (
         created_at INTEGER NOT NULL
     );
     """,
+    # 3: money and jobs. Balances are integer kopecks; `accounts.balance` caches the sum of `ledger`
+    # and is changed only in the same transaction as the entry that explains it.
+    """
+    CREATE TABLE accounts (
+        user_id    INTEGER PRIMARY KEY,
+        balance    INTEGER NOT NULL DEFAULT 0 CHECK (balance >= 0),
+        updated_at INTEGER NOT NULL
+    );
+    CREATE TABLE ledger (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id    INTEGER NOT NULL,
+        amount     INTEGER NOT NULL CHECK (amount != 0),
+        reason     TEXT    NOT NULL,
+        reference  TEXT    NOT NULL,
+        actor      INTEGER,
+        created_at INTEGER NOT NULL,
+        UNIQUE (reason, reference)
+    );
+    CREATE INDEX ledger_user ON ledger (user_id, id);
+    CREATE TABLE jobs (
+        id               INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id          INTEGER NOT NULL,
+        model_id         TEXT    NOT NULL,
+        inputs           TEXT    NOT NULL,
+        price            INTEGER NOT NULL CHECK (price >= 0),
+        free             INTEGER NOT NULL DEFAULT 0,
+        ledger_entry     INTEGER REFERENCES ledger (id),
+        state            TEXT    NOT NULL DEFAULT 'created',
+        provider_task_id TEXT,
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        result_urls      TEXT,
+        error_cause      TEXT,
+        created_at       INTEGER NOT NULL,
+        updated_at       INTEGER NOT NULL
+    );
+    CREATE INDEX jobs_user ON jobs (user_id, id);
+    CREATE INDEX jobs_state ON jobs (state, model_id);
+    CREATE TABLE job_locks (
+        user_id     INTEGER PRIMARY KEY,
+        job_id      INTEGER,
+        acquired_at INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL
+    );
+    CREATE TABLE free_uses (
+        user_id INTEGER NOT NULL,
+        day     TEXT    NOT NULL,
+        used    INTEGER NOT NULL CHECK (used >= 0),
+        PRIMARY KEY (user_id, day)
+    ) WITHOUT ROWID;
+    """,
 )
