@@ -82,6 +82,9 @@ class Engine:
             trigger = None
         if trigger is not None:
             await self._fire(turn, trigger)
+        if turn.toast is not None:
+            key, values, _ = turn.toast
+            turn.notices.append((key, values))
         await self._show(turn, bot, message.chat.id, edit=None)
         await self._persist(turn, state, before)
         self._log(event_update, user, trigger or "(refused)", before, turn.state)
@@ -107,10 +110,14 @@ class Engine:
             await self._show(turn, bot, chat_id, edit=None)
             self._log(event_update, query.from_user, f"{trigger!r} ({refusal})", before, turn.state)
             return
-        await query.answer()
         turn.payload = payload or None
         turn.message = editable
         await self._fire(turn, trigger)
+        if turn.toast is None:
+            await query.answer()
+        else:
+            key, values, alert = turn.toast
+            await query.answer(self.renderer.notice(key, values), show_alert=alert)
         await self._show(turn, bot, chat_id, edit=editable)
         await self._persist(turn, state, before)
         self._log(event_update, query.from_user, trigger, before, turn.state)
@@ -128,14 +135,17 @@ class Engine:
         return turn, (name if name in self.graph.states else None)
 
     async def _fire(self, turn: Turn, trigger: str) -> None:
-        state, data = turn.state, dict(turn.data)
+        state = turn.state
+        turn.trigger = trigger
         try:
             await self.bundle.machine.events[trigger].trigger(turn)
         except Exception:
             # The user sees an apology and the screen they were on; nothing half-done is stored.
             loggers.update.exception("trigger %s failed in state %s for user %s", trigger, state, turn.user.id)
-            turn.state, turn.data = state, data
+            # turn.data was the stored data until the trigger fired; nested values may have changed since.
+            turn.state, turn.data = state, copy.deepcopy(turn.stored_data)
             turn.notices = [("engine.failure", {})]
+            turn.toast = None
 
     async def _reset(
         self, turn: Turn, state: FSMContext, bot: Bot, chat_id: int, update: Update | None, trigger: str

@@ -15,7 +15,19 @@ class Turn:
     queue texts with `notify`. A fresh Turn per update keeps users apart without one machine each.
     """
 
-    __slots__ = ("data", "message", "notices", "payload", "services", "state", "stored_data", "text", "user")
+    __slots__ = (
+        "data",
+        "message",
+        "notices",
+        "payload",
+        "services",
+        "state",
+        "stored_data",
+        "text",
+        "toast",
+        "trigger",
+        "user",
+    )
 
     def __init__(
         self,
@@ -37,7 +49,17 @@ class Turn:
         self.message = message
         self.notices: list[tuple[str, dict[str, Any]]] = []
         self.stored_data: dict[str, Any] = {}
+        self.toast: tuple[str, dict[str, Any], bool] | None = None
+        self.trigger = ""  # what fired this turn: a button's trigger, message.text, command.help...
 
     def notify(self, key: str, **values: Any) -> None:
         """Send the text `key` (from texts.ru.yaml) before the next screen."""
         self.notices.append((key, values))
+
+    def answer(self, key: str, *, alert: bool = False, **values: Any) -> None:
+        """Answer the pressed button with the text `key` (a pop-up when `alert`) instead of a new message.
+
+        Telegram shows it as plain text of at most 200 characters; for a typed message it is sent
+        as a notice instead, since there is no button to answer.
+        """
+        self.toast = (key, values, alert)

@@ -1,13 +1,30 @@
-"""AI Studio's product logic: the named guards, actions and screen data its YAML refers to.
+"""AI Studio bot, the product: its guards, actions, screen data and data loaders, named for the YAML."""
 
-`studio-bot` loads this package by name; the YAML it reads sits beside it (menus.yaml,
-texts.ru.yaml at the top level, flows/*.yaml here).
-"""
+from pathlib import Path
+from typing import Any
 
 from engine.registry import Registry
+from engine.source import Problem
+from engine.spec import Product
 
 registry = Registry()
 
-from flows import support  # noqa: E402,F401 - registers its functions on import
 
-__all__ = ["registry"]
+@registry.loader("catalog")
+def _catalog(root: Path, product: Product) -> tuple[Any, list[Problem]]:
+    from flows.catalog import load_catalog
+
+    return load_catalog(root, product)
+
+
+@registry.loader("generator")
+def _generator(root: Path, product: Product) -> tuple[Any, list[Problem]]:
+    from flows.confirm import RecordingBackend
+
+    return RecordingBackend(), []
+
+
+# Importing the modules registers their functions with `registry`.
+from flows import confirm, journey, support  # noqa: E402
+
+__all__ = ["confirm", "journey", "registry", "support"]

@@ -23,7 +23,17 @@ KEY_SEPARATOR = " / "
 # The longest callback a model id travels in (`pick_model|<id>`); ids must fit Telegram's 64 bytes.
 LONGEST_MODEL_TRIGGER = "pick_model|"
 
-TOP_KEYS = {"pricing", "welcome_bonus", "free", "job_lock_minutes", "categories", "popular", "presets", "models"}
+TOP_KEYS = {
+    "pricing",
+    "welcome_bonus",
+    "free",
+    "job_lock_minutes",
+    "search",
+    "categories",
+    "popular",
+    "presets",
+    "models",
+}
 PRICING_KEYS = {"kopecks_per_credit", "markup_percent", "round_up_to"}
 FREE_KEYS = {"models", "per_day"}
 MODEL_KEYS = {
@@ -129,6 +139,9 @@ class Catalog:
     free_per_day: int = 5
     job_lock_seconds: int = 30 * 60
     disabled: set[str] = field(default_factory=set)  # switched off by an admin at run time
+    category_titles: dict[str, str] = field(default_factory=dict)  # id -> its title as rendered from texts
+    stop_words: frozenset[str] = frozenset()  # search ignores these
+    transliteration: dict[str, str] = field(default_factory=dict)  # letter -> Latin letters, for search
 
     def available(self) -> list[Model]:
         return [m for m in self.models.values() if m.id not in self.disabled]
@@ -217,7 +230,10 @@ def load_catalog(root: Path, product: Product | None = None) -> tuple[Catalog, l
         free_per_day=reader.whole(free, "per_day", "'free'", 5),
         job_lock_seconds=60 * reader.whole(tree, "job_lock_minutes", "the catalog", 30, minimum=1),
     )
+    _read_search(reader, tree, catalog)
     for category, key in categories.items():
+        if product is not None and key in product.texts:
+            catalog.category_titles[category] = product.texts.render(key)
         if not catalog.in_category(category):
             reader.problem(
                 tree["categories"], tree["categories"].line_of(category), f"category '{category}' has no models"
@@ -226,6 +242,27 @@ def load_catalog(root: Path, product: Product | None = None) -> tuple[Catalog, l
             line = tree["categories"].line_of(category)
             reader.problem(tree["categories"], line, f"category '{category}' uses text '{key}', which is not in texts")
     return catalog, reader.problems
+
+
+def _read_search(reader: _Reader, tree: Mapping, catalog: Catalog) -> None:
+    node = tree.get("search")
+    if node is None:
+        return
+    if not isinstance(node, Mapping):
+        reader.problem(tree, tree.line_of("search"), "'search' must have 'stop_words' and 'transliteration'")
+        return
+    reader.keys(node, {"stop_words", "transliteration"}, "'search'")
+    words = node.get("stop_words") or []
+    table = node.get("transliteration") or Mapping.at(node.file, node.line)
+    if not isinstance(words, list) or not isinstance(table, Mapping):
+        reader.problem(node, node.line, "'stop_words' is a list of words, 'transliteration' maps a letter to letters")
+        return
+    catalog.stop_words = frozenset(str(w).lower() for w in words)
+    for letter, latin in table.items():
+        if len(letter) != 1 or not isinstance(latin, str):
+            reader.problem(table, table.line_of(letter), f"transliteration of '{letter}': one letter to a string")
+            continue
+        catalog.transliteration[letter] = latin
 
 
 def _read_pricing(reader: _Reader, tree: Mapping) -> Any:

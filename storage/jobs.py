@@ -10,7 +10,7 @@ import aiosqlite
 
 from storage.database import Database, now
 
-# Jobs in these states produced something; ⭐ Популярные counts them.
+# Jobs in these states produced something; the popular list counts them.
 COMPLETED_STATES = ("succeeded", "delivered")
 
 

@@ -37,10 +37,12 @@ class JobLocks:
             "INSERT OR IGNORE INTO job_locks (user_id, job_id, acquired_at, expires_at) VALUES (?, NULL, ?, ?)",
             (user_id, stamp, stamp + ttl_seconds),
         ) as cursor:
-            acquired = cursor.rowcount == 1
-        if acquired:
-            log.info("🔒 Lock acquired for user %d", user_id)
-        return acquired
+            return cursor.rowcount == 1
+
+    @staticmethod
+    def announce(user_id: int) -> None:
+        """Log the seed's line once the transaction that took the lock has committed."""
+        log.info("🔒 Lock acquired for user %d", user_id)
 
     @staticmethod
     async def attach(tx: aiosqlite.Connection, user_id: int, job_id: int) -> None:

@@ -44,9 +44,9 @@ def test_the_real_product_is_clean() -> None:
 CASES = {
     "unknown key in a screen": (
         "menus.yaml",
-        "    text: screen.video\n",
-        "    txt: screen.video\n",
-        "unknown key 'txt' in screen 'video'",
+        "    text: screen.projects\n",
+        "    txt: screen.projects\n",
+        "unknown key 'txt' in screen 'projects'",
     ),
     "unknown key in a transition": (
         "flows/support.yaml",
@@ -56,21 +56,21 @@ CASES = {
     ),
     "missing text key for a button": (
         "menus.yaml",
-        "{text: btn.video, go: video}",
-        "{text: btn.vidoe, go: video}",
-        "button of screen 'main' uses text 'btn.vidoe', which is not in texts.ru.yaml",
+        "{text: btn.projects, go: projects}",
+        "{text: btn.projetcs, go: projects}",
+        "button of screen 'main' uses text 'btn.projetcs', which is not in texts.ru.yaml",
     ),
     "missing text key for a screen": (
         "menus.yaml",
-        "    text: screen.music",
-        "    text: screen.musik",
-        "screen 'music' uses text 'screen.musik', which is not in texts.ru.yaml",
+        "    text: screen.tariffs",
+        "    text: screen.tarifs",
+        "screen 'tariffs' uses text 'screen.tarifs', which is not in texts.ru.yaml",
     ),
     "unknown screen target": (
         "menus.yaml",
-        "{text: btn.audio, go: audio}",
-        "{text: btn.audio, go: audoi}",
-        "button 'btn.audio' goes to unknown screen 'audoi'",
+        "{text: btn.balance, go: balance}",
+        "{text: btn.balance, go: balnce}",
+        "button 'btn.balance' goes to unknown screen 'balnce'",
     ),
     "unknown flow target": (
         "menus.yaml",
@@ -98,8 +98,8 @@ CASES = {
     ),
     "callback data over 64 bytes": (
         "menus.yaml",
-        "{text: btn.music, go: music}",
-        "{text: btn.music, trigger: t, payload: " + "x" * 70 + "}",
+        "{text: btn.tariffs, go: tariffs}",
+        "{text: btn.tariffs, trigger: t, payload: " + "x" * 70 + "}",
         "is 72 bytes; Telegram allows 64",
     ),
     "more than 8 buttons in a row": (
@@ -110,9 +110,9 @@ CASES = {
     ),
     "duplicate id": (
         "menus.yaml",
-        "  images:\n",
-        "  video:\n    text: screen.video\n  images:\n",
-        "duplicate key 'video' (first at line",
+        "  balance:\n",
+        "  projects:\n    text: screen.projects\n  balance:\n",
+        "duplicate key 'projects' (first at line",
     ),
     "YAML syntax": (
         "menus.yaml",
@@ -136,14 +136,16 @@ def test_each_kind_of_error_points_at_its_file_and_line(tmp_path: Path, case: st
 
 def test_a_text_over_4096_characters(tmp_path: Path) -> None:
     root = product_copy(tmp_path)
-    line = edit(root, "texts.ru.yaml", "  video: |-\n", "  video: " + "a" * 4100 + "\n  video_old: |-\n")
-    assert f"texts.ru.yaml:{line}: text 'screen.video' is 4100 characters; Telegram allows 4096" in problems(root)
+    line = edit(root, "texts.ru.yaml", "  projects: |-\n", "  projects: " + "a" * 4100 + "\n  projects_old: |-\n")
+    assert f"texts.ru.yaml:{line}: text 'screen.projects' is 4100 characters; Telegram allows 4096" in problems(root)
 
 
 def test_a_placeholder_the_screen_never_supplies(tmp_path: Path) -> None:
     root = product_copy(tmp_path)
-    line = edit(root, "texts.ru.yaml", "    <b>🎼 Музыка</b>", "    <b>🎼 Музыка</b> {balance}")
-    expected = f"texts.ru.yaml:{line - 1}: text 'screen.music' uses {{balance}}, which screen 'music' never supplies"
+    line = edit(root, "texts.ru.yaml", "    <b>💎 Тарифы</b>", "    <b>💎 Тарифы</b> {balance}")
+    expected = (
+        f"texts.ru.yaml:{line - 1}: text 'screen.tariffs' uses {{balance}}, which screen 'tariffs' never supplies"
+    )
     assert expected in problems(root)
 
 
@@ -158,7 +160,7 @@ def test_broken_html_and_stray_braces_in_a_text(tmp_path: Path) -> None:
 
 def test_an_unreachable_state_and_a_dead_end(tmp_path: Path) -> None:
     root = product_copy(tmp_path)
-    edit(root, "menus.yaml", "      - [{text: btn.back, go: main}]\n  search:", "  search:")
+    edit(root, "menus.yaml", "      - [{text: btn.back, go: main}]\n  help:", "  help:")
     line = edit(root, "menus.yaml", "  help:\n", "  lonely:\n    text: screen.help\n  help:\n")
     found = problems(root)
     assert f"menus.yaml:{line}: state 'lonely' cannot be reached from 'main'" in found
