@@ -17,7 +17,18 @@ from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import CallbackQuery, Chat, InlineKeyboardMarkup, Message, PhotoSize, Sticker, Update, User
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    Document,
+    InlineKeyboardMarkup,
+    Message,
+    PhotoSize,
+    Sticker,
+    Update,
+    User,
+    Voice,
+)
 
 BOT_ID = 42
 TOKEN = f"{BOT_ID}:TEST-token-for-the-recording-session"
@@ -117,9 +128,23 @@ class Chatter:
     async def send(self, text: str) -> None:
         await self.feed(self.text_update(text))
 
-    async def send_photo(self) -> None:
-        photo = PhotoSize(file_id="photo-1", file_unique_id="u1", width=10, height=10)
-        await self.feed(Update(update_id=next(self.update_ids), message=self._message(photo=[photo])))
+    async def send_photo(self, file_id: str = "photo-1", size: int | None = None) -> None:
+        """A photo as Telegram sends it: several sizes, the largest last."""
+        sizes = [
+            PhotoSize(file_id=f"{file_id}-s", file_unique_id=f"{file_id}-us", width=90, height=90, file_size=1000),
+            PhotoSize(file_id=file_id, file_unique_id=f"u-{file_id}", width=1280, height=1280, file_size=size),
+        ]
+        await self.feed(Update(update_id=next(self.update_ids), message=self._message(photo=sizes)))
+
+    async def send_document(self, mime_type: str, size: int = 1000, file_id: str = "doc-1") -> None:
+        document = Document(
+            file_id=file_id, file_unique_id=f"u-{file_id}", file_name="file", mime_type=mime_type, file_size=size
+        )
+        await self.feed(Update(update_id=next(self.update_ids), message=self._message(document=document)))
+
+    async def send_voice(self) -> None:
+        voice = Voice(file_id="voice-1", file_unique_id="v1", duration=3)
+        await self.feed(Update(update_id=next(self.update_ids), message=self._message(voice=voice)))
 
     async def send_sticker(self) -> None:
         sticker = Sticker(

@@ -86,7 +86,7 @@ async def confirm_view(turn: Turn) -> dict[str, Any]:
         "inputs": lines,
         "price": Fragment.of("value.free") if q.free else rubles(q.price),
         "balance": rubles(q.balance),
-        "after": rubles(q.balance - cost),
+        "after": "—" if q.shortfall else rubles(q.balance - cost),
         "note": note,
     }
 

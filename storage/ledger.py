@@ -98,9 +98,12 @@ class Ledger:
             (user_id, amount, reason, reference, actor, stamp),
         ) as cursor:
             entry_id = cursor.lastrowid
+        # Not an upsert: SQLite checks `balance >= 0` on the would-be inserted row even when it conflicts.
         await tx.execute(
-            "INSERT INTO accounts (user_id, balance, updated_at) VALUES (?, ?, ?) ON CONFLICT (user_id)"
-            " DO UPDATE SET balance = balance + excluded.balance, updated_at = excluded.updated_at",
-            (user_id, amount, stamp),
+            "INSERT INTO accounts (user_id, balance, updated_at) VALUES (?, 0, ?) ON CONFLICT (user_id) DO NOTHING",
+            (user_id, stamp),
+        )
+        await tx.execute(
+            "UPDATE accounts SET balance = balance + ?, updated_at = ? WHERE user_id = ?", (amount, stamp, user_id)
         )
         return entry_id
