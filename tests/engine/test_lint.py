@@ -13,7 +13,7 @@ from tests.conftest import ROOT
 
 
 def product_copy(tmp_path: Path) -> Path:
-    for name in ("menus.yaml", "texts.ru.yaml"):
+    for name in ("menus.yaml", "texts.ru.yaml", "catalog.yaml"):
         shutil.copy(ROOT / name, tmp_path / name)
     (tmp_path / "flows").mkdir()
     for flow in (ROOT / "flows").glob("*.yaml"):

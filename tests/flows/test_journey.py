@@ -136,7 +136,8 @@ async def test_a_too_long_prompt_says_how_long_and_keeps_the_state(harness: Harn
     await user.press("🚀 Генерировать")
     await user.send("к" * 1001)
     assert user.notices == [
-        "✂️ В вашем тексте 1001 символов, а можно не больше 1000. Сократите и пришлите ещё раз — остальные ответы сохранены."
+        "✂️ В вашем тексте 1001 символов, а можно не больше 1000."
+        " Сократите и пришлите ещё раз — остальные ответы сохранены."
     ]
     assert "Шаг 1 из 2" in user.text and await user.state() == "studio.ask"
     await user.send("   ")
