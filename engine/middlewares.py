@@ -17,8 +17,11 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 class DedupeUpdates(BaseMiddleware):
     """Telegram may deliver an update twice (webhook retries, a restart mid-poll): handle it once."""
 
-    def __init__(self, processed: ProcessedUpdates) -> None:
+    def __init__(self, processed: ProcessedUpdates, prune_every: int = 1000) -> None:
         self.processed = processed
+        # Old ids are forgotten every `prune_every` new updates: no timer task, and the table stays small.
+        self.prune_every = prune_every
+        self._since_prune = 0
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
@@ -26,6 +29,11 @@ class DedupeUpdates(BaseMiddleware):
             loggers.dedupe.info("⏭️ Update %d already exists (duplicate)", event.update_id)
             return None
         loggers.dedupe.info("✅ Update %d marked as NEW (first time)", event.update_id)
+        self._since_prune += 1
+        if self._since_prune >= self.prune_every:
+            self._since_prune = 0
+            pruned = await self.processed.forget_older_than()
+            loggers.dedupe.info("forgot %d update ids older than a week", pruned)
         return await handler(event, data)
 
 

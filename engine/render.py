@@ -48,7 +48,8 @@ class Renderer:
                 "dropping button %r: callback data %r is over %d bytes", key.text, data, MAX_CALLBACK_BYTES
             )
             return None
-        return InlineKeyboardButton(text=self.texts.render(key.text, dict(key.values)), callback_data=data)
+        label = self.texts.render(key.text, dict(key.values), html_mode=False)
+        return InlineKeyboardButton(text=label, callback_data=data)
 
     async def keyboard(self, screen: Screen, turn: Turn) -> InlineKeyboardMarkup | None:
         if screen.name in self.fixed:
@@ -73,3 +74,7 @@ class Renderer:
 
     def notice(self, key: str, values: dict[str, Any]) -> str:
         return self.texts.render(key, values)
+
+    def popup(self, key: str, values: dict[str, Any]) -> str:
+        """An answer to a pressed button: plain text, at most 200 characters."""
+        return self.texts.render(key, values, html_mode=False)[:200]

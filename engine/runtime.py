@@ -95,7 +95,7 @@ class Engine:
         chat_id = query.message.chat.id if query.message is not None else query.from_user.id
         editable = query.message if isinstance(query.message, Message) else None
         if before is None:
-            await query.answer(self.renderer.notice("engine.state_reset", {}))
+            await query.answer(self.renderer.popup("engine.state_reset", {}))
             await self._reset(turn, state, bot, chat_id, event_update, trigger)
             return
         if trigger not in self.graph.button_triggers or (payload and trigger not in self.graph.payload_triggers):
@@ -106,7 +106,7 @@ class Engine:
             refusal = None
         if refusal is not None:
             # A short answer on the button, and the screen the user is really on, at the bottom.
-            await query.answer(self.renderer.notice(refusal, {}))
+            await query.answer(self.renderer.popup(refusal, {}))
             await self._show(turn, bot, chat_id, edit=None)
             self._log(event_update, query.from_user, f"{trigger!r} ({refusal})", before, turn.state)
             return
@@ -117,7 +117,7 @@ class Engine:
             await query.answer()
         else:
             key, values, alert = turn.toast
-            await query.answer(self.renderer.notice(key, values), show_alert=alert)
+            await query.answer(self.renderer.popup(key, values), show_alert=alert)
         await self._show(turn, bot, chat_id, edit=editable)
         await self._persist(turn, state, before)
         self._log(event_update, query.from_user, trigger, before, turn.state)

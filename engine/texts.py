@@ -73,22 +73,23 @@ class Texts:
     def __getitem__(self, key: str) -> Text:
         return self._texts[key]
 
-    def render(self, key: str, values: dict[str, Any] | None = None) -> str:
+    def render(self, key: str, values: dict[str, Any] | None = None, *, html_mode: bool = True) -> str:
         """The text with its placeholders filled; every value is HTML-escaped first.
 
         A `Fragment` value is rendered as its own text; a list of them is joined line by line.
+        With `html_mode=False` (button labels, pop-ups: Telegram shows them as plain text) nothing is escaped.
         """
         template = self._texts[key].template
         if not values:
             return template
-        return template.format_map({name: self._value(value) for name, value in values.items()})
+        return template.format_map({name: self._value(value, html_mode) for name, value in values.items()})
 
-    def _value(self, value: Any) -> str:
+    def _value(self, value: Any, html_mode: bool) -> str:
         if isinstance(value, Fragment):
-            return self.render(value.key, value.values)
+            return self.render(value.key, value.values, html_mode=html_mode)
         if isinstance(value, list):
-            return "\n".join(self._value(item) for item in value)
-        return html.escape(str(value), quote=False)
+            return "\n".join(self._value(item, html_mode) for item in value)
+        return html.escape(str(value), quote=False) if html_mode else str(value)
 
     @classmethod
     def load(cls, tree: Any, file: str, problems: list[Problem]) -> Texts:

@@ -12,7 +12,8 @@ from engine.registry import Key
 from engine.texts import Fragment
 from engine.turn import Turn
 from flows import registry
-from flows.catalog import Catalog, Model
+from flows.billing import launch
+from flows.catalog import Model
 from flows.journey import (
     asked_fields,
     catalog_of,
@@ -20,10 +21,9 @@ from flows.journey import (
     free_left,
     model_of,
     shown_value,
-    today,
 )
 from flows.money import rubles
-from storage import Database, FreeUses, InsufficientFundsError, JobLocks, Jobs, Ledger
+from storage import JobLocks, Ledger
 
 log = logging.getLogger("flows.confirm")
 
@@ -125,34 +125,6 @@ async def start_edit(turn: Turn) -> None:
 
 
 # -- the atomic launch -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Launch:
-    outcome: str  # started | locked | short
-    job_id: int | None = None
-    price: int = 0
-    free: bool = False
-    shortfall: int = 0
-
-
-async def launch(db: Database, catalog: Catalog, user_id: int, model: Model, inputs: dict[str, Any]) -> Launch:
-    """Lock, pay (or take a free use), record the job — all in one SQLite transaction, or nothing."""
-    price = model.price(inputs)
-    try:
-        async with db.transaction() as tx:
-            if not await JobLocks.acquire(tx, user_id, catalog.job_lock_seconds):
-                return Launch("locked")
-            free = catalog.is_free(model.id) and await FreeUses.take(tx, user_id, today(), catalog.free_per_day)
-            job_id = await Jobs.create(tx, user_id, model.id, inputs, 0 if free else price, free, None)
-            if not free:
-                entry = await Ledger.post(tx, user_id, -price, "job", str(job_id))
-                await tx.execute("UPDATE jobs SET ledger_entry = ? WHERE id = ?", (entry, job_id))
-            await JobLocks.attach(tx, user_id, job_id)
-    except InsufficientFundsError as err:
-        return Launch("short", shortfall=err.shortfall)
-    JobLocks.announce(user_id)
-    return Launch("started", job_id, 0 if free else price, free)
 
 
 @registry.action(notices=("studio.locked", "studio.short", "studio.unavailable"))

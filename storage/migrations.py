@@ -66,6 +66,7 @@ MIGRATIONS: tuple[str, ...] = (
         inputs           TEXT    NOT NULL,
         price            INTEGER NOT NULL CHECK (price >= 0),
         free             INTEGER NOT NULL DEFAULT 0,
+        refunded         INTEGER NOT NULL DEFAULT 0,
         ledger_entry     INTEGER REFERENCES ledger (id),
         state            TEXT    NOT NULL DEFAULT 'created',
         provider_task_id TEXT,
