@@ -33,7 +33,7 @@ from storage import Database, SQLiteStorage
 def hand_written(bundle: Bundle, db: Database) -> Dispatcher:
     """What a developer would write by hand for the same two screens, on the same storage."""
     dispatcher = Dispatcher(storage=SQLiteStorage(db), events_isolation=SimpleEventIsolation())
-    texts, keyboards = bundle.product.texts, bundle.renderer.keyboards
+    texts, keyboards = bundle.product.texts, bundle.renderer.fixed
 
     @dispatcher.message(CommandStart())
     async def start(message: Message, state: FSMContext) -> None:
@@ -43,18 +43,18 @@ def hand_written(bundle: Bundle, db: Database) -> Dispatcher:
         text = texts.render("welcome", {"name": name})
         await message.answer(text, reply_markup=keyboards["main"], parse_mode=ParseMode.HTML)
 
-    @dispatcher.callback_query(F.data == "go:video")
-    async def video(query: CallbackQuery, state: FSMContext, bot: Bot) -> None:
+    @dispatcher.callback_query(F.data == "go:projects")
+    async def projects(query: CallbackQuery, state: FSMContext, bot: Bot) -> None:
         await query.answer()
         if await state.get_state() != "main":
             return
-        await state.set_state("video")
+        await state.set_state("projects")
         assert isinstance(query.message, Message)
         await bot.edit_message_text(
-            text=texts.render("screen.video"),
+            text=texts.render("screen.projects"),
             chat_id=query.message.chat.id,
             message_id=query.message.message_id,
-            reply_markup=keyboards["video"],
+            reply_markup=keyboards["projects"],
             parse_mode=ParseMode.HTML,
         )
 
@@ -76,7 +76,7 @@ def workload(users: int, first_id: int, offset: int) -> tuple[list[Update], list
         chatter = Chatter(Dispatcher(), Bot(TOKEN, session=RecordingSession()), user)
         chatter.update_ids = iter(range(offset + index * 10, offset + index * 10 + 10))  # type: ignore[assignment]
         starts.append(chatter.text_update("/start"))
-        presses.append(chatter.press_update("go:video", message_id=1000))
+        presses.append(chatter.press_update("go:projects", message_id=1000))
     return starts, presses
 
 
