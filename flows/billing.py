@@ -50,7 +50,7 @@ async def refund_job(db: Database, job_id: int) -> bool:
         async with tx.execute("UPDATE jobs SET refunded = 1 WHERE id = ? AND refunded = 0", (job_id,)) as cursor:
             refunded = cursor.rowcount == 1
         if refunded and job.free:
-            await FreeUses.give_back(tx, job.user_id, _day_of(job.created_at))
+            await FreeUses.give_back(tx, job.user_id, today(job.created_at))
         elif refunded and job.ledger_entry is not None:
             async with tx.execute("SELECT amount FROM ledger WHERE id = ?", (job.ledger_entry,)) as cursor:
                 row = await cursor.fetchone()
@@ -58,11 +58,3 @@ async def refund_job(db: Database, job_id: int) -> bool:
             await Ledger.post(tx, job.user_id, -int(row[0]), "refund", str(job_id))
     await JobLocks(db).release(job.user_id, job_id)
     return refunded
-
-
-def _day_of(stamp: int) -> str:
-    import time
-
-    from flows.journey import MOSCOW_OFFSET_S
-
-    return time.strftime("%Y-%m-%d", time.gmtime(stamp + MOSCOW_OFFSET_S))

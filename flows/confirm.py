@@ -20,6 +20,7 @@ from flows.journey import (
     ensure_welcome_bonus,
     free_left,
     model_of,
+    moscow_time,
     shown_value,
 )
 from flows.money import rubles
@@ -190,7 +191,7 @@ async def balance_view(turn: Turn) -> dict[str, Any]:
             "balance.entry",
             amount=("+" if e.amount > 0 else "") + rubles(e.amount),
             reason=Fragment.of(REASONS.get(e.reason, "ledger.other"), reference=e.reference),
-            date=_date(e.created_at),
+            date=moscow_time(e.created_at, "%d.%m %H:%M"),
         )
         for e in entries
     ]
@@ -200,14 +201,6 @@ async def balance_view(turn: Turn) -> dict[str, Any]:
         "per_day": catalog_of(turn).free_per_day,
         "entries": lines or [Fragment.of("balance.no_entries")],
     }
-
-
-def _date(stamp: int) -> str:
-    import time
-
-    from flows.journey import MOSCOW_OFFSET_S
-
-    return time.strftime("%d.%m %H:%M", time.gmtime(stamp + MOSCOW_OFFSET_S))
 
 
 class RecordingBackend:

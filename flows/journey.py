@@ -19,7 +19,7 @@ from engine.texts import Fragment
 from engine.turn import Turn
 from flows import registry
 from flows.catalog import Catalog, Field, Model
-from flows.inputs import ANSWER_TEXTS, Answer, judge
+from flows.inputs import ANSWER_TEXTS, MAX_IMAGE_BYTES, Answer, judge
 from flows.money import rubles
 from flows.search import ModelIndex
 from storage import FreeUses, JobLocks, Jobs, Ledger
@@ -42,8 +42,13 @@ def model_of(turn: Turn) -> Model | None:
     return catalog_of(turn).get(turn.data.get("model"))
 
 
-def today() -> str:
-    return time.strftime("%Y-%m-%d", time.gmtime(time.time() + MOSCOW_OFFSET_S))
+def moscow_time(stamp: float, layout: str) -> str:
+    return time.strftime(layout, time.gmtime(stamp + MOSCOW_OFFSET_S))
+
+
+def today(stamp: float | None = None) -> str:
+    """The day the free quota counts in (Moscow), of `stamp` or of now."""
+    return moscow_time(time.time() if stamp is None else stamp, "%Y-%m-%d")
 
 
 _indexes: dict[int, ModelIndex] = {}
@@ -95,7 +100,7 @@ def shown_value(turn: Turn, f: Field, value: Any) -> Any:
     return text if len(text) <= SHOWN_TEXT else text[: SHOWN_TEXT - 1] + "…"
 
 
-def model_models(turn: Turn) -> list[Model]:
+async def listed_models(turn: Turn) -> list[Model]:
     """The models of the list the user has open."""
     catalog = catalog_of(turn)
     spec = turn.data.get("list") or {}
@@ -107,7 +112,7 @@ def model_models(turn: Turn) -> list[Model]:
     if kind == "search":
         return index_of(catalog).search(key)
     if kind == "popular":
-        return turn.data.get("_popular_cache") or []
+        return await popular_models(turn)
     return []
 
 
@@ -181,9 +186,7 @@ async def list_view(turn: Turn) -> dict[str, Any]:
     catalog = catalog_of(turn)
     spec = turn.data.get("list") or {}
     kind, key = spec.get("kind"), spec.get("key", "")
-    if kind == "popular":
-        turn.data["_popular_cache"] = await popular_models(turn)
-    models = model_models(turn)
+    models = await listed_models(turn)
     if kind == "category":
         header = Fragment.of("list.category", category=catalog.category_titles.get(key, key), count=len(models))
     elif kind == "free":
@@ -199,8 +202,7 @@ async def list_view(turn: Turn) -> dict[str, Any]:
 
 @registry.buttons(triggers=("pick_model",), texts=("btn.model_item", "btn.model_item_free"))
 async def model_buttons(turn: Turn) -> list[list[Key]]:
-    models = model_models(turn)
-    turn.data.pop("_popular_cache", None)
+    models = await listed_models(turn)
     page = (turn.data.get("list") or {}).get("page", 0)
     free = (turn.data.get("list") or {}).get("kind") == "free"
     shown = models[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
@@ -217,8 +219,7 @@ async def model_buttons(turn: Turn) -> list[list[Key]]:
 @registry.buttons(triggers=("page",), texts=("btn.page_prev", "btn.page_next", "btn.page_info"))
 async def page_buttons(turn: Turn) -> list[list[Key]]:
     spec = turn.data.get("list") or {}
-    popular = spec.get("kind") == "popular"
-    count = len(await popular_models(turn)) if popular else len(model_models(turn))
+    count = len(await listed_models(turn))
     pages = max(1, -(-count // PAGE_SIZE))
     if pages == 1:
         return []
@@ -470,8 +471,6 @@ async def question_view(turn: Turn) -> dict[str, Any]:
 
 
 def _question(turn: Turn, f: Field) -> Fragment:
-    from flows.inputs import MAX_IMAGE_BYTES
-
     catalog = catalog_of(turn)
     if f.type == "string":
         preset = catalog.presets.get(turn.data.get("preset") or "")
