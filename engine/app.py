@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aiogram import Dispatcher
+from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand
@@ -39,8 +39,23 @@ def build_dispatcher(
     )
     dispatcher.update.outer_middleware(DedupeUpdates(ProcessedUpdates(db)))
     dispatcher.update.outer_middleware(RememberUsers(Users(db)))
-    dispatcher.include_router(Engine(bundle, {"db": db, **bundle.data, **(services or {})}).router())
+    # One dict for the whole run: start-up hooks may add to it (say, a job runner) and guards see that.
+    shared: dict[str, Any] = {"db": db, "texts": bundle.product.texts, **bundle.data, **(services or {})}
+    dispatcher.include_router(Engine(bundle, shared).router())
+    dispatcher["services"] = shared
+    for hook in bundle.registry.startup:
+        dispatcher.startup.register(_with_services(hook, shared))
+    for hook in bundle.registry.shutdown:
+        dispatcher.shutdown.register(_with_services(hook, shared))
     return dispatcher
+
+
+def _with_services(hook: Any, services: dict[str, Any]) -> Any:
+    async def run(bot: Bot) -> None:
+        await hook(bot, services)
+
+    run.__name__ = getattr(hook, "__name__", "hook")
+    return run
 
 
 def bot_commands(bundle: Bundle) -> list[BotCommand]:

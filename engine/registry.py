@@ -33,6 +33,10 @@ class Key:
 
 
 ButtonBuilder = Callable[["Turn"], Awaitable[list[list[Key]]]]
+# Runs when the bot starts or stops (aiogram's startup/shutdown), with the bot and the services dict.
+Hook = Callable[[Any, dict[str, Any]], Awaitable[None]]
+# An extra route of the bot's webhook server: (request, services) -> response.
+RouteHandler = Callable[[Any, dict[str, Any]], Awaitable[Any]]
 # Reads product data beside the YAML (say, a catalog) once at start-up: (root, product) -> (value, problems).
 DataLoader = Callable[[Path, "Product"], tuple[Any, list["Problem"]]]
 
@@ -62,6 +66,9 @@ class Registry:
     data_sources: dict[str, DataSource] = field(default_factory=dict)
     button_sources: dict[str, ButtonSource] = field(default_factory=dict)
     loaders: dict[str, DataLoader] = field(default_factory=dict)
+    startup: list[Hook] = field(default_factory=list)
+    shutdown: list[Hook] = field(default_factory=list)
+    routes: list[tuple[str, str, RouteHandler]] = field(default_factory=list)
     # Text keys that actions send with `turn.notify`; lint checks they exist in texts.
     notice_keys: set[str] = field(default_factory=set)
 
@@ -113,6 +120,28 @@ class Registry:
 
         def register(function: F) -> F:
             self._add(self.loaders, name, function)
+            return function
+
+        return register
+
+    def needs_texts(self, *keys: str) -> None:
+        """Text keys product code renders outside screens (say, messages of a background task); lint checks them."""
+        self.notice_keys.update(keys)
+
+    def on_startup(self, function: F) -> F:
+        """Register `async (bot, services)`, run when the bot starts (it may add services)."""
+        self.startup.append(function)
+        return function
+
+    def on_shutdown(self, function: F) -> F:
+        self.shutdown.append(function)
+        return function
+
+    def route(self, method: str, path: str) -> Callable[[F], F]:
+        """Register `async (request, services) -> web.Response` on the bot's webhook server."""
+
+        def register(function: F) -> F:
+            self.routes.append((method, path, function))
             return function
 
         return register

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -14,6 +15,7 @@ from engine import loggers
 from engine.app import bot_commands, build_dispatcher
 from engine.bundle import Bundle
 from engine.config import Settings
+from engine.registry import Registry
 from storage import Database, ProcessedUpdates
 
 
@@ -27,18 +29,30 @@ def make_bot(settings: Settings) -> Bot:
     return Bot(settings.bot_token, session=session)
 
 
-def webhook_app(dispatcher: Dispatcher, bot: Bot, settings: Settings) -> web.Application:
+def webhook_app(dispatcher: Dispatcher, bot: Bot, settings: Settings, registry: Registry) -> web.Application:
     """aiogram's own handler: it refuses requests without the secret token header.
 
     Updates are handled before Telegram gets its 200 (not in the background): if the process dies
     mid-update, Telegram delivers it again and the dedupe table makes that harmless; an update
-    acknowledged first and handled later would be lost.
+    acknowledged first and handled later would be lost. The product's own routes (say, a provider's
+    callbacks) are served beside it.
     """
     app = web.Application()
     handler = SimpleRequestHandler(dispatcher, bot, secret_token=settings.webhook_secret, handle_in_background=False)
     handler.register(app, path=settings.webhook_path)
     setup_application(app, dispatcher, bot=bot)
+    services = dispatcher["services"]
+    for method, path, route in registry.routes:
+        app.router.add_route(method, path, _bound(route, services))
     return app
+
+
+def _bound(route: Any, services: dict[str, Any]) -> Any:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        response: web.StreamResponse = await route(request, services)
+        return response
+
+    return handle
 
 
 async def serve(settings: Settings, bundle: Bundle) -> None:
@@ -53,7 +67,7 @@ async def serve(settings: Settings, bundle: Bundle) -> None:
             await bot.set_webhook(
                 settings.webhook_url, secret_token=settings.webhook_secret, drop_pending_updates=False
             )
-            runner = web.AppRunner(webhook_app(dispatcher, bot, settings))
+            runner = web.AppRunner(webhook_app(dispatcher, bot, settings, bundle.registry))
             await runner.setup()
             await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
             loggers.run.info(

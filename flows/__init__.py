@@ -17,14 +17,7 @@ def _catalog(root: Path, product: Product) -> tuple[Any, list[Problem]]:
     return load_catalog(root, product)
 
 
-@registry.loader("generator")
-def _generator(root: Path, product: Product) -> tuple[Any, list[Problem]]:
-    from flows.confirm import RecordingBackend
-
-    return RecordingBackend(), []
-
-
 # Importing the modules registers their functions with `registry`.
-from flows import confirm, journey, support  # noqa: E402
+from flows import confirm, generation, journey, projects, support  # noqa: E402
 
-__all__ = ["confirm", "journey", "registry", "support"]
+__all__ = ["confirm", "generation", "journey", "projects", "registry", "support"]

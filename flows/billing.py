@@ -19,7 +19,9 @@ class Launch:
     shortfall: int = 0
 
 
-async def launch(db: Database, catalog: Catalog, user_id: int, model: Model, inputs: dict[str, Any]) -> Launch:
+async def launch(
+    db: Database, catalog: Catalog, user_id: int, model: Model, inputs: dict[str, Any], chat_id: int | None = None
+) -> Launch:
     """Lock, pay (or take a free use), record the job — all in one SQLite transaction, or nothing."""
     price = model.price(inputs)
     try:
@@ -27,7 +29,9 @@ async def launch(db: Database, catalog: Catalog, user_id: int, model: Model, inp
             if not await JobLocks.acquire(tx, user_id, catalog.job_lock_seconds):
                 return Launch("locked")
             free = catalog.is_free(model.id) and await FreeUses.take(tx, user_id, today(), catalog.free_per_day)
-            job_id = await Jobs.create(tx, user_id, model.id, inputs, 0 if free else price, free, None)
+            job_id = await Jobs.create(
+                tx, user_id, model.id, inputs, 0 if free else price, free, None, chat_id or user_id
+            )
             if not free:
                 entry = await Ledger.post(tx, user_id, -price, "job", str(job_id))
                 await tx.execute("UPDATE jobs SET ledger_entry = ? WHERE id = ?", (entry, job_id))

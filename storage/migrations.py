@@ -91,4 +91,13 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (user_id, day)
     ) WITHOUT ROWID;
     """,
+    # 4: what the job runner needs to resume after a restart and to talk to the user.
+    """
+    ALTER TABLE jobs ADD COLUMN chat_id INTEGER;
+    ALTER TABLE jobs ADD COLUMN status_message_id INTEGER;
+    ALTER TABLE jobs ADD COLUMN result_text TEXT;
+    ALTER TABLE jobs ADD COLUMN submitted_at INTEGER;
+    ALTER TABLE jobs ADD COLUMN finished_at INTEGER;
+    CREATE INDEX jobs_task ON jobs (provider_task_id);
+    """,
 )

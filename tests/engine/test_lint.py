@@ -56,9 +56,9 @@ CASES = {
     ),
     "missing text key for a button": (
         "menus.yaml",
-        "{text: btn.projects, go: projects}",
-        "{text: btn.projetcs, go: projects}",
-        "button of screen 'main' uses text 'btn.projetcs', which is not in texts.ru.yaml",
+        "{text: btn.tariffs, go: tariffs}",
+        "{text: btn.tarifs, go: tariffs}",
+        "button of screen 'main' uses text 'btn.tarifs', which is not in texts.ru.yaml",
     ),
     "missing text key for a screen": (
         "menus.yaml",
@@ -104,8 +104,8 @@ CASES = {
     ),
     "more than 8 buttons in a row": (
         "menus.yaml",
-        "      - [{text: btn.projects, go: projects}]",
-        "      - [" + ", ".join(["{text: btn.projects, go: projects}"] * 9) + "]",
+        "      - [{text: btn.projects, trigger: open_projects}]",
+        "      - [" + ", ".join(["{text: btn.balance, go: balance}"] * 9) + "]",
         "a row of screen 'main' has 9 buttons; at most 8",
     ),
     "duplicate id": (
@@ -116,8 +116,8 @@ CASES = {
     ),
     "YAML syntax": (
         "menus.yaml",
-        "      - [{text: btn.projects, go: projects}]",
-        "      - [{text: btn.projects, go: projects}",
+        "      - [{text: btn.projects, trigger: open_projects}]",
+        "      - [{text: btn.projects, trigger: open_projects}",
         "not valid YAML",
     ),
 }

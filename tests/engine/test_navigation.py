@@ -80,14 +80,14 @@ async def test_message_is_not_modified_is_not_an_error(harness: Harness) -> None
     # Telegram answers "message is not modified" when an edit changes nothing; the bot must shrug it off.
     chatter = harness.user()
     await chatter.send("/start")  # message 1000: the main menu
-    await chatter.press("go:projects", message_id=1000)  # 1000 now shows the video screen
+    await chatter.press("go:balance", message_id=1000)  # 1000 now shows the video screen
     await chatter.press("go:main", message_id=1001)  # back to the menu from another message
     harness.take()
-    await chatter.press("go:projects", message_id=1000)  # 1000 already shows exactly this
+    await chatter.press("go:balance", message_id=1000)  # 1000 already shows exactly this
     calls = harness.take()
     assert [type(c).__name__ for c in calls] == ["AnswerCallbackQuery", "EditMessageText"]
     row = await harness.db.fetch_one("SELECT state FROM fsm_records WHERE user_id = 7")
-    assert row is not None and row["state"] == "projects"
+    assert row is not None and row["state"] == "balance"
 
 
 async def test_an_old_message_that_cannot_be_edited_gets_a_new_message(harness: Harness) -> None:
@@ -95,6 +95,6 @@ async def test_an_old_message_that_cannot_be_edited_gets_a_new_message(harness: 
     await chatter.send("/start")
     harness.take()
     harness.session.refuse_edits = True
-    await chatter.press("go:projects", message_id=1000)
+    await chatter.press("go:balance", message_id=1000)
     calls = harness.take()
-    assert isinstance(calls[-1], SendMessage) and calls[-1].text.startswith("<b>💼 Мои проекты</b>")
+    assert isinstance(calls[-1], SendMessage) and calls[-1].text.startswith("<b>💳 Баланс</b>")

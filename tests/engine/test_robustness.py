@@ -5,13 +5,13 @@ from aiogram.methods import SendMessage
 from tests.conftest import Harness, answers, labels, screen, texts_of
 from tests.engine.test_start import MAIN_MENU
 
-VIDEO_TITLE = "<b>💼 Мои проекты</b>"
+VIDEO_TITLE = "<b>💳 Баланс</b>"
 
 
 async def _on_video_screen(harness: Harness):  # type: ignore[no-untyped-def]
     chatter = harness.user()
     await chatter.send("/start")
-    await chatter.press("go:projects", message_id=1000)
+    await chatter.press("go:balance", message_id=1000)
     harness.take()
     return chatter
 
@@ -29,7 +29,7 @@ async def test_a_stale_button_says_so_and_shows_the_current_screen(harness: Harn
     assert [a.text for a in answers(calls)] == ["Эта кнопка устарела — показываю актуальный экран 👇"]
     current = screen(calls)
     assert isinstance(current, SendMessage) and current.text.startswith(VIDEO_TITLE)
-    assert await state_of(harness) == "projects"
+    assert await state_of(harness) == "balance"
 
 
 async def test_a_forged_callback_is_refused_without_harm(harness: Harness) -> None:
@@ -40,7 +40,7 @@ async def test_a_forged_callback_is_refused_without_harm(harness: Harness) -> No
         expected = "Не узнаю эту кнопку"
         assert answers(calls)[0].text is not None and answers(calls)[0].text.startswith(expected), forged
         assert screen(calls).text.startswith(VIDEO_TITLE)
-    assert await state_of(harness) == "projects"
+    assert await state_of(harness) == "balance"
 
 
 async def test_text_where_a_button_is_expected(harness: Harness) -> None:
@@ -49,7 +49,7 @@ async def test_text_where_a_button_is_expected(harness: Harness) -> None:
     calls = harness.take()
     assert texts_of(calls)[0] == "🤔 Сейчас нужно другое — подсказка на экране ниже 👇"
     assert screen(calls).text.startswith(VIDEO_TITLE)
-    assert await state_of(harness) == "projects"
+    assert await state_of(harness) == "balance"
 
 
 async def test_a_photo_or_sticker_where_a_button_is_expected(harness: Harness) -> None:
@@ -67,7 +67,7 @@ async def test_an_unknown_command(harness: Harness) -> None:
     calls = harness.take()
     assert texts_of(calls)[0] == "Команды /pay_me_now нет. Все команды — в /help, а меню — ниже 👇"
     assert screen(calls).text.startswith(VIDEO_TITLE)
-    assert await state_of(harness) == "projects"
+    assert await state_of(harness) == "balance"
 
 
 async def test_a_message_before_any_start_gets_the_menu(harness: Harness) -> None:
@@ -111,7 +111,7 @@ async def test_every_update_is_logged_with_user_trigger_and_state_change(harness
     chatter = harness.user()
     with caplog.at_level("INFO", logger="engine.update"):
         await chatter.send("/start")
-        await chatter.press("go:projects", message_id=1000)
+        await chatter.press("go:balance", message_id=1000)
     lines = [r.getMessage() for r in caplog.records if r.name == "engine.update"]
     assert lines[0].endswith("user=7 trigger=/start state: main -> main")
-    assert lines[1].endswith("user=7 trigger=go:projects state: main -> projects")
+    assert lines[1].endswith("user=7 trigger=go:balance state: main -> balance")

@@ -24,7 +24,7 @@ async def test_updates_with_the_secret_are_handled_and_without_it_refused(bundle
     session = RecordingSession()
     harness = Harness(build_dispatcher(bundle, db), session, Bot(TOKEN, session=session), db)
     update = harness.user().text_update("/start").model_dump(mode="json", exclude_none=True)
-    app = webhook_app(harness.dispatcher, harness.bot, settings)
+    app = webhook_app(harness.dispatcher, harness.bot, settings, bundle.registry)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         refused = await client.post("/telegram", json=update)
         wrong = await client.post("/telegram", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"})
