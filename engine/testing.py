@@ -15,12 +15,13 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
+from aiogram.methods import EditMessageText, GetFile, SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import (
     CallbackQuery,
     Chat,
     Document,
+    File,
     InlineKeyboardMarkup,
     Message,
     PhotoSize,
@@ -43,6 +44,7 @@ class RecordingSession(BaseSession):
         self._message_ids = itertools.count(1000)
         self._shown: dict[tuple[int, int], tuple[str, str]] = {}  # what each message displays now
         self.refuse_edits = False  # True: Telegram says the message can no longer be edited
+        self.downloads: list[str] = []  # file URLs the bot downloaded
 
     async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None) -> Any:
         self.calls.append(method)
@@ -56,6 +58,13 @@ class RecordingSession(BaseSession):
                 from_user=User(id=BOT_ID, is_bot=True, first_name="Studio"),
                 text=method.text,
                 reply_markup=method.reply_markup,
+            )
+        if isinstance(method, GetFile):
+            return File(
+                file_id=method.file_id,
+                file_unique_id=f"u-{method.file_id}",
+                file_size=len(self.file_content(method.file_id)),
+                file_path=f"photos/{method.file_id}.jpg",
             )
         if isinstance(method, EditMessageText):
             key = (int(method.chat_id or 0), int(method.message_id or 0))
@@ -80,6 +89,11 @@ class RecordingSession(BaseSession):
     async def close(self) -> None:
         pass
 
+    @staticmethod
+    def file_content(file_id: str) -> bytes:
+        """What a user's file 'contains': distinct per file, so tests can follow it to the provider."""
+        return f"user file {file_id}".encode()
+
     async def stream_content(
         self,
         url: str,
@@ -88,8 +102,9 @@ class RecordingSession(BaseSession):
         chunk_size: int = 65536,
         raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:
-        raise NotImplementedError("the recording session downloads nothing")
-        yield b""  # pragma: no cover
+        """A download of a file this session described in getFile (the URL carries the bot token)."""
+        self.downloads.append(url)
+        yield self.file_content(url.rsplit("/", 1)[-1].removesuffix(".jpg"))
 
 
 def _markup_json(markup: Any) -> str:

@@ -14,6 +14,7 @@ import heapq
 import itertools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,7 +74,7 @@ class JobRunner:
     _loop_task: asyncio.Task[None] | None = None
     _semaphore: asyncio.Semaphore | None = None
     _last_status: dict[int, tuple[float, str]] = field(default_factory=dict)
-    _settled: dict[int, asyncio.Event] = field(default_factory=dict)
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     # -- life --------------------------------------------------------------------------------------------
 
@@ -121,13 +122,17 @@ class JobRunner:
 
     async def settled(self, job_id: int) -> Job:
         """Wait until the job is delivered, or failed and refunded (for tests and tools)."""
-        job = await Jobs(self.db).get(job_id)
-        while job is not None and not _is_settled(job):
-            event = self._settled.setdefault(job_id, asyncio.Event())
-            await event.wait()
-            job = await Jobs(self.db).get(job_id)
-        assert job is not None
-        return job
+        return await self.wait_for(job_id, _is_settled)
+
+    async def wait_for(self, job_id: int, condition: Callable[[Job], bool]) -> Job:
+        """Wait, without polling, until a step leaves the job in a state `condition` accepts."""
+        async with self._changed:
+            while True:
+                job = await Jobs(self.db).get(job_id)
+                assert job is not None, f"no job {job_id}"
+                if condition(job):
+                    return job
+                await self._changed.wait()
 
     # -- the loop ------------------------------------------------------------------------------------------
 
@@ -168,9 +173,8 @@ class JobRunner:
         finally:
             self._busy.discard(job_id)
             self._semaphore.release()
-            job = await Jobs(self.db).get(job_id)
-            if job is not None and _is_settled(job) and job_id in self._settled:
-                self._settled.pop(job_id).set()
+            async with self._changed:
+                self._changed.notify_all()
 
     async def _step(self, job_id: int) -> None:
         job = await Jobs(self.db).get(job_id)
