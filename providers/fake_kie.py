@@ -68,7 +68,7 @@ class Task:
 class FakeKie:
     api_key: str = "fake-key"
     rules: dict[str, ModelRule] = field(default_factory=dict)  # empty: any model, any input
-    timings: tuple[float, float, float] = (0.5, 0.5, 1.0)  # seconds waiting, queuing, generating
+    timings: tuple[float, float, float] = (0.3, 0.3, 0.9)  # seconds waiting, queuing, generating
     credits: int = 100_000
     hmac_key: str | None = None
     duplicate_callbacks: bool = False

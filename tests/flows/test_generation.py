@@ -3,11 +3,8 @@ polls, delivers through the recording Bot session, refunds failures — exactly 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 import pytest
 from aiogram import Bot
 from aiogram.methods import (
@@ -23,72 +20,11 @@ from aiogram.methods import (
 from engine.app import build_dispatcher
 from engine.bundle import Bundle
 from engine.testing import TOKEN, RecordingSession
-from flows.catalog import Catalog
-from flows.generation import fake_rules
-from flows.runner import JobRunner, RunnerSettings
-from providers.chat import ChatClient
-from providers.fake_kie import FakeKie, serve
-from providers.kie import KieClient, Retry
+from flows.runner import RunnerSettings
 from storage import Database, JobLocks
 from tests.conftest import Harness
-from tests.flows.helpers import User, balance, jobs, ledger_sum
-
-FAST = RunnerSettings(poll_schedule=((float("inf"), 0.02),), timeout=5, status_every=0, retry_delay=0.02)
-
-
-@dataclass
-class Studio:
-    harness: Harness
-    fake: FakeKie
-    runner: JobRunner
-    session: aiohttp.ClientSession
-    kie: KieClient
-
-    async def restart(self, bundle: Bundle, settings: RunnerSettings = FAST) -> None:
-        """A new process on the same database: a fresh runner that resumes what was in flight."""
-        await self.runner.stop()
-        recording = RecordingSession()
-        self.harness.session, self.harness.bot = recording, Bot(TOKEN, session=recording)
-        self.harness.dispatcher = build_dispatcher(bundle, self.harness.db, services={})
-        self.runner = JobRunner(self.harness.db, bundle.data["catalog"], bundle.product.texts, settings)
-        self.harness.dispatcher["services"]["generator"] = self.runner
-        await self.runner.start(self.harness.bot, self.kie, ChatClient(self.session, f"{self.fake.base_url}/v1", "k"))
-
-
-@pytest.fixture
-async def studio(bundle: Bundle, db: Database) -> AsyncIterator[Studio]:
-    catalog: Catalog = bundle.data["catalog"]
-    fake = FakeKie(rules=fake_rules(catalog), timings=(0.01, 0.01, 0.03))
-    fake_runner = await serve(fake)
-    session = aiohttp.ClientSession()
-    kie = KieClient(session, fake.api_key, fake.base_url, fake.base_url, Retry(attempts=4, base_delay=0.01))
-    recording = RecordingSession()
-    bot = Bot(TOKEN, session=recording)
-    dispatcher = build_dispatcher(bundle, db)
-    runner = JobRunner(db, catalog, bundle.product.texts, FAST)
-    dispatcher["services"]["generator"] = runner
-    await runner.start(bot, kie, ChatClient(session, f"{fake.base_url}/v1", fake.api_key))
-    studio = Studio(Harness(dispatcher, recording, bot, db), fake, runner, session, kie)
-    yield studio
-    await studio.runner.stop()
-    await session.close()
-    await fake_runner.cleanup()
-
-
-async def _order(user: User, category: str, model: str, answers: list[Any]) -> int:
-    """From the menu to a launched job; each answer is text, "PHOTO", or a button label."""
-    await user.open_model(category, model)
-    await user.press("🚀 Генерировать")
-    for answer in answers:
-        if answer == "PHOTO":
-            await user.photo(f"photo-{model.replace('/', '-')}")
-        elif answer.startswith("!"):
-            await user.press(answer[1:])
-        else:
-            await user.send(answer)
-    assert "Проверьте заказ" in user.text, user.text
-    await user.press("✅ Запустить")
-    return int((await jobs(user.harness))[-1]["id"])
+from tests.flows.conftest import Studio, order
+from tests.flows.helpers import User, balance, ledger_sum
 
 
 def _sent(calls: list[TelegramMethod[Any]], kind: type) -> list[Any]:
@@ -108,7 +44,7 @@ async def test_each_media_type_is_delivered_with_its_send_method(
     studio: Studio, category: str, model: str, answers: list[str], method: type
 ) -> None:
     user = User(studio.harness)
-    job_id = await _order(user, category, model, answers)
+    job_id = await order(user, category, model, answers)
     job = await studio.runner.settled(job_id)
     assert job.state == "delivered"
     calls = studio.harness.take()
@@ -125,7 +61,7 @@ async def test_each_media_type_is_delivered_with_its_send_method(
 
 async def test_a_user_photo_goes_through_kie_upload_and_the_token_never_leaves(studio: Studio) -> None:
     user = User(studio.harness)
-    job_id = await _order(user, "🧰 Инструменты", "topaz/image-upscale", ["PHOTO", "!✓ ×2"])
+    job_id = await order(user, "🧰 Инструменты", "topaz/image-upscale", ["PHOTO", "!✓ ×2"])
     await studio.runner.settled(job_id)
     assert studio.harness.session.downloads and TOKEN in studio.harness.session.downloads[0]
     task = next(iter(studio.fake.tasks.values()))
@@ -137,7 +73,7 @@ async def test_a_user_photo_goes_through_kie_upload_and_the_token_never_leaves(s
 
 async def test_several_results_arrive_as_an_album(studio: Studio) -> None:
     user = User(studio.harness)
-    job_id = await _order(user, "🎼 Музыка", "suno/v5", ["Джингл", "!Да"])
+    job_id = await order(user, "🎼 Музыка", "suno/v5", ["Джингл", "!Да"])
     await studio.runner.settled(job_id)
     calls = studio.harness.take()
     [album] = _sent(calls, SendMediaGroup)
@@ -147,7 +83,7 @@ async def test_several_results_arrive_as_an_album(studio: Studio) -> None:
 
 async def test_a_text_model_answers_in_the_chat(studio: Studio) -> None:
     user = User(studio.harness)
-    job_id = await _order(user, "✍️ Тексты", "text/assistant", ["Придумай слоган для кофейни"])
+    job_id = await order(user, "✍️ Тексты", "text/assistant", ["Придумай слоган для кофейни"])
     job = await studio.runner.settled(job_id)
     assert job.result_text is not None and "Придумай слоган" in job.result_text
     [answer] = [c for c in _sent(studio.harness.take(), SendMessage) if c.text.startswith("✅ Маркетинг-ассистент")]
@@ -170,7 +106,7 @@ async def test_each_failure_is_explained_and_refunded_exactly(
 ) -> None:
     user = User(studio.harness)
     studio.fake.fail_next.extend(scripted)
-    job_id = await _order(user, "🖼 Изображения", "google/imagen4", [prompt, "!➡️ Пропустить"])
+    job_id = await order(user, "🖼 Изображения", "google/imagen4", [prompt, "!➡️ Пропустить"])
     job = await studio.runner.settled(job_id)
     assert (job.state, job.error_cause, job.refunded) == ("failed", cause, True)
     assert await balance(studio.harness) == 5000 == await ledger_sum(studio.harness)
@@ -185,7 +121,7 @@ async def test_each_failure_is_explained_and_refunded_exactly(
 async def test_a_timeout_refunds_a_free_job_into_the_quota(studio: Studio, bundle: Bundle) -> None:
     await studio.restart(bundle, RunnerSettings(poll_schedule=((float("inf"), 0.02),), timeout=0.2, status_every=0))
     user = User(studio.harness)
-    job_id = await _order(user, "🖼 Изображения", "z-image", ["Кот [never]", "!✓ 1:1"])
+    job_id = await order(user, "🖼 Изображения", "z-image", ["Кот [never]", "!✓ 1:1"])
     job = await studio.runner.settled(job_id)
     assert (job.state, job.error_cause) == ("timed_out", "timeout")
     row = await studio.harness.db.fetch_one("SELECT used FROM free_uses WHERE user_id = 7")
@@ -197,7 +133,7 @@ async def test_a_timeout_refunds_a_free_job_into_the_quota(studio: Studio, bundl
 async def test_a_burst_of_429_and_500_is_retried_then_succeeds(studio: Studio) -> None:
     studio.fake.fail_next.extend([(429, 429), (500, 500), (200, 429)])
     user = User(studio.harness)
-    job_id = await _order(user, "🖼 Изображения", "google/nano-banana", ["Кот", "!➡️ Пропустить"])
+    job_id = await order(user, "🖼 Изображения", "google/nano-banana", ["Кот", "!➡️ Пропустить"])
     job = await studio.runner.settled(job_id)
     assert job.state == "delivered" and await balance(studio.harness) == 5000 - 400
     assert len(studio.fake.tasks) == 1  # retried calls, one task
@@ -206,7 +142,7 @@ async def test_a_burst_of_429_and_500_is_retried_then_succeeds(studio: Studio) -
 async def test_a_restart_while_a_job_runs_delivers_once_and_charges_once(studio: Studio, bundle: Bundle) -> None:
     studio.fake.timings = (0.05, 0.05, 0.3)
     user = User(studio.harness)
-    job_id = await _order(user, "🖼 Изображения", "google/nano-banana", ["Кот", "!➡️ Пропустить"])
+    job_id = await order(user, "🖼 Изображения", "google/nano-banana", ["Кот", "!➡️ Пропустить"])
     await studio.runner.wait_for(job_id, lambda job: job.state in ("submitted", "running"))
     await studio.restart(bundle)  # the old runner stops mid-job; the new one resumes from SQLite
     job = await studio.runner.settled(job_id)
@@ -231,10 +167,53 @@ async def test_duplicate_callbacks_deliver_once(studio: Studio, bundle: Bundle) 
         studio.runner.settings.poll_schedule = ((float("inf"), 60.0),)  # only a callback can finish it in time
         studio.fake.duplicate_callbacks = True
         user = User(studio.harness)
-        job_id = await _order(user, "🖼 Изображения", "google/nano-banana", ["Кот", "!➡️ Пропустить"])
+        job_id = await order(user, "🖼 Изображения", "google/nano-banana", ["Кот", "!➡️ Пропустить"])
         job = await studio.runner.settled(job_id)
         assert job.state == "delivered"
         assert next(iter(studio.fake.tasks.values())).callbacks_sent == 2
         assert len(_sent(studio.harness.take(), SendPhoto)) == 1
         forged = await client.post("/kie/callback", json={"nothing": 1})
         assert forged.status == 400
+
+
+async def test_signed_callbacks_are_checked(studio: Studio, bundle: Bundle) -> None:
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from engine.config import load_settings
+    from engine.serve import webhook_app
+
+    settings = load_settings({"BOT_TOKEN": TOKEN, "WEBHOOK_URL": "https://bot.example.com/tg", "WEBHOOK_SECRET": "s"})
+    app = webhook_app(studio.harness.dispatcher, studio.harness.bot, settings, bundle.registry)
+    app.on_startup.clear()
+    app.on_shutdown.clear()
+    studio.harness.dispatcher["services"]["hmac_key"] = "shared-secret"
+    studio.fake.hmac_key = "shared-secret"
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        studio.runner.settings.callback_url = str(client.make_url("/kie/callback"))
+        studio.runner.settings.poll_schedule = ((float("inf"), 60.0),)
+        user = User(studio.harness)
+        job_id = await order(user, "🖼 Изображения", "google/nano-banana", ["Кот", "!➡️ Пропустить"])
+        assert (await studio.runner.settled(job_id)).state == "delivered"
+        headers = {"X-Webhook-Timestamp": "1", "X-Webhook-Signature": "forged"}
+        refused = await client.post("/kie/callback", json={"data": {"taskId": "task1"}}, headers=headers)
+        assert refused.status == 401
+
+
+async def test_the_start_up_hook_runs_the_offline_fake_and_a_job_completes(
+    bundle: Bundle, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("KIE_API_KEY", "KIE_CALLBACK_URL", "CHAT_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+    session = RecordingSession()
+    harness = Harness(build_dispatcher(bundle, db), session, Bot(TOKEN, session=session), db)
+    await harness.dispatcher.emit_startup(bot=harness.bot)
+    try:
+        services = harness.dispatcher["services"]
+        assert services["fake_kie"].base_url.startswith("http://127.0.0.1:")
+        user = User(harness)
+        job_id = await order(user, "🖼 Изображения", "z-image", ["Кот", "!✓ 1:1"])
+        job = await services["generator"].settled(job_id)
+        assert job.state == "delivered" and _sent(harness.take(), SendPhoto)
+    finally:
+        await harness.dispatcher.emit_shutdown(bot=harness.bot)
+    assert "generator" not in harness.dispatcher["services"]
