@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
@@ -34,13 +34,15 @@ class Studio:
     session: aiohttp.ClientSession
     kie: KieClient
 
-    async def restart(self, bundle: Bundle, settings: RunnerSettings = FAST) -> None:
+    async def restart(self, bundle: Bundle, settings: RunnerSettings | None = None) -> None:
         """A new process on the same database: a fresh runner that resumes what was in flight."""
         await self.runner.stop()
         recording = RecordingSession()
         self.harness.session, self.harness.bot = recording, Bot(TOKEN, session=recording)
         self.harness.dispatcher = build_dispatcher(bundle, self.harness.db, services={})
-        self.runner = JobRunner(self.harness.db, bundle.data["catalog"], bundle.product.texts, settings)
+        self.runner = JobRunner(
+            self.harness.db, bundle.data["catalog"], bundle.product.texts, settings or replace(FAST)
+        )
         self.harness.dispatcher["services"]["generator"] = self.runner
         await self.runner.start(self.harness.bot, self.kie, ChatClient(self.session, f"{self.fake.base_url}/v1", "k"))
 
@@ -55,7 +57,7 @@ async def studio(bundle: Bundle, db: Database) -> AsyncIterator[Studio]:
     recording = RecordingSession()
     bot = Bot(TOKEN, session=recording)
     dispatcher = build_dispatcher(bundle, db)
-    runner = JobRunner(db, catalog, bundle.product.texts, FAST)
+    runner = JobRunner(db, catalog, bundle.product.texts, replace(FAST))  # a copy: tests change settings
     dispatcher["services"]["generator"] = runner
     await runner.start(bot, kie, ChatClient(session, f"{fake.base_url}/v1", fake.api_key))
     studio = Studio(Harness(dispatcher, recording, bot, db), fake, runner, session, kie)
