@@ -351,11 +351,14 @@ def main() -> None:  # pragma: no cover - a manual tool
     parser = argparse.ArgumentParser(description="A fake Kie.ai server")
     parser.add_argument("--port", type=int, default=8700)
     parser.add_argument("--key", default="fake-key")
+    parser.add_argument("--timings", default="0.3,0.3,0.9", help="seconds waiting,queuing,generating")
     args = parser.parse_args()
+    waiting, queuing, generating = (float(x) for x in args.timings.split(","))
 
     async def run() -> None:
-        runner = await serve(FakeKie(api_key=args.key), port=args.port)
-        print(f"fake Kie.ai on http://127.0.0.1:{args.port} (key {args.key})")
+        fake = FakeKie(api_key=args.key, timings=(waiting, queuing, generating))
+        runner = await serve(fake, port=args.port)
+        print(f"fake Kie.ai on http://127.0.0.1:{args.port} (key {args.key})", flush=True)
         try:
             await asyncio.Event().wait()
         finally:
