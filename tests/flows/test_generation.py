@@ -217,3 +217,32 @@ async def test_the_start_up_hook_runs_the_offline_fake_and_a_job_completes(
     finally:
         await harness.dispatcher.emit_shutdown(bot=harness.bot)
     assert "generator" not in harness.dispatcher["services"]
+
+
+async def test_a_long_prompt_is_cut_to_a_caption_and_a_huge_file_becomes_a_link(
+    studio: Studio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flows.delivery
+
+    monkeypatch.setattr(flows.delivery, "BOT_UPLOAD_LIMIT", 100)  # every result is "too big" now
+    user = User(studio.harness)
+    prompt = "Кот " * 1200  # 4800 characters: fits the model, not a caption
+    job_id = await order(user, "🖼 Изображения", "google/nano-banana", [prompt.strip(), "!➡️ Пропустить"])
+    await studio.runner.settled(job_id)
+    messages = [c for c in _sent(studio.harness.take(), SendMessage) if "скачайте его по ссылке" in c.text]
+    assert len(messages) == 1 and f"{studio.fake.base_url}/files/demo-" in messages[0].text
+    job = await studio.runner.settled(job_id)
+    caption = flows.delivery.caption(bundle_texts(studio), None, job)
+    assert len(caption) <= 1024 and caption.endswith("…")
+
+
+def bundle_texts(studio: Studio):  # type: ignore[no-untyped-def]
+    return studio.runner.texts
+
+
+async def test_menu_under_a_result_works_from_any_screen(studio: Studio) -> None:
+    user = User(studio.harness)
+    job_id = await order(user, "🖼 Изображения", "google/nano-banana", ["Кот", "!➡️ Пропустить"])
+    await studio.runner.settled(job_id)
+    await user.press_data("to_menu")
+    assert "добро пожаловать" in user.text and await user.state() == "main"
