@@ -60,5 +60,6 @@ def _with_services(hook: Any, services: dict[str, Any]) -> Any:
 
 def bot_commands(bundle: Bundle) -> list[BotCommand]:
     """The command list Telegram shows in the menu, /start first, descriptions from texts."""
-    commands = sorted(bundle.product.commands.values(), key=lambda c: (c.name != START_COMMAND, c.where.line))
+    shown = [c for c in bundle.product.commands.values() if not c.hidden]
+    commands = sorted(shown, key=lambda c: (c.name != START_COMMAND, c.where.line))
     return [BotCommand(command=c.name, description=bundle.product.texts.render(c.description)) for c in commands]

@@ -57,6 +57,7 @@ class Graph:
     button_triggers: frozenset[str]  # triggers a callback query may name
     payload_triggers: frozenset[str]  # flow triggers whose callback data may carry `|payload`
     commands: dict[str, str]  # command name -> trigger
+    command_guards: dict[str, tuple[str, ...]] = field(default_factory=dict)  # command -> its `only_if`
     reset_actions: tuple[str, ...] = ()  # what /start runs before it resets the conversation
     where: dict[str, Where] = field(default_factory=dict)  # state -> where it is declared
 
@@ -106,6 +107,7 @@ class _GraphBuilder:
             payload_triggers=frozenset(trigger for _, trigger in self.flow_button_triggers),
             commands={name: COMMAND_PREFIX + name for name in self.product.commands if name != START_COMMAND},
             reset_actions=start.before if (start := self.product.commands.get(START_COMMAND)) else (),
+            command_guards={name: c.only_if for name, c in self.product.commands.items() if c.only_if},
             where=self.where,
         )
         return graph, self.problems
@@ -265,6 +267,9 @@ class _GraphBuilder:
         for command in self.product.commands.values():
             for action in command.before:
                 self._check_action(action, command.where)
+            for guard in command.only_if:
+                if guard not in self.registry.guards:
+                    self.problem(command.where, f"guard '{guard}' is not registered (flows/*.py, @registry.guard)")
             if command.name == START_COMMAND:
                 continue  # /start is the engine's reset, handled before the graph
             dest = self._target_state(command.target, command.where, f"command '/{command.name}'")

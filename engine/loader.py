@@ -21,7 +21,7 @@ TRIGGER = re.compile(r"^[a-z][a-z0-9_]*$")
 MENUS_KEYS = {"start", "screens", "commands"}
 SCREEN_KEYS = {"text", "rows", "data"}
 BUTTON_KEYS = {"text", "go", "flow", "trigger", "payload", "url"}
-COMMAND_KEYS = {"go", "flow", "description", "before"}
+COMMAND_KEYS = {"go", "flow", "description", "before", "only_if", "hidden"}
 FLOW_KEYS = {"flow", "initial", "states", "transitions"}
 STATE_KEYS = {"screen", "on_enter", "on_exit"}
 TRANSITION_KEYS = {"trigger", "source", "dest", "prepare", "conditions", "unless", "before", "after"}
@@ -215,7 +215,15 @@ def _read_commands(reader: _Reader, menus: Mapping) -> dict[str, Command]:
             continue
         description = reader.string(spec, "description", what, required=True) or ""
         where = Where(spec.file, node.line_of(name))
-        commands[name] = Command(name, target or Target(), description, where, reader.names(spec, "before", what))
+        commands[name] = Command(
+            name,
+            target or Target(),
+            description,
+            where,
+            before=reader.names(spec, "before", what),
+            only_if=reader.names(spec, "only_if", what),
+            hidden=spec.get("hidden") is True,
+        )
     return commands
 
 

@@ -69,6 +69,8 @@ class Registry:
     startup: list[Hook] = field(default_factory=list)
     shutdown: list[Hook] = field(default_factory=list)
     routes: list[tuple[str, str, RouteHandler]] = field(default_factory=list)
+    # (query, services) -> None to accept a payment, or the text key of the reason to refuse it.
+    pre_checkout: Callable[[Any, dict[str, Any]], Awaitable[str | None]] | None = None
     # Text keys that actions send with `turn.notify`; lint checks they exist in texts.
     notice_keys: set[str] = field(default_factory=set)
 
@@ -127,6 +129,13 @@ class Registry:
     def needs_texts(self, *keys: str) -> None:
         """Text keys product code renders outside screens (say, messages of a background task); lint checks them."""
         self.notice_keys.update(keys)
+
+    def payment_check(self, function: F) -> F:
+        """Register the answer to Telegram's pre-checkout query (there is one per product)."""
+        if self.pre_checkout is not None:
+            raise ValueError("a payment check is registered twice")
+        self.pre_checkout = function
+        return function
 
     def on_startup(self, function: F) -> F:
         """Register `async (bot, services)`, run when the bot starts (it may add services)."""

@@ -10,7 +10,7 @@ from aiogram import Bot, Router
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, Update, User
+from aiogram.types import CallbackQuery, Message, PreCheckoutQuery, Update, User
 
 from engine import loggers
 from engine.bundle import Bundle
@@ -27,6 +27,8 @@ def message_trigger(message: Message) -> str:
         return "message.photo"
     if message.document is not None:
         return "message.document"
+    if message.successful_payment is not None:
+        return "message.payment"
     return "message.other"
 
 
@@ -54,7 +56,23 @@ class Engine:
         router = Router(name="engine")
         router.message.register(self.on_message)
         router.callback_query.register(self.on_callback)
+        if self.bundle.registry.pre_checkout is not None:
+            router.pre_checkout_query.register(self.on_pre_checkout)
         return router
+
+    async def on_pre_checkout(self, query: PreCheckoutQuery) -> None:
+        """Telegram waits at most 10 seconds for this answer: the product's check, then ok or its reason."""
+        check = self.bundle.registry.pre_checkout
+        assert check is not None
+        try:
+            refusal = await check(query, self.services)
+        except Exception:
+            loggers.update.exception("pre-checkout check failed for user %s", query.from_user.id)
+            refusal = "engine.failure"
+        if refusal is None:
+            await query.answer(ok=True)
+        else:
+            await query.answer(ok=False, error_message=self.renderer.popup(refusal, {}))
 
     # -- aiogram handlers --------------------------------------------------------------------------
 
@@ -62,13 +80,16 @@ class Engine:
         user = message.from_user
         if user is None:  # channel posts and the like: nobody to talk to
             return
-        turn, before = await self._restore(user, state, message=message)
+        turn, before = await self._restore(user, state, message=message, bot=bot)
         command = parse_command(message.text or "")
         if command == "start":
             await self._reset(turn, state, bot, message.chat.id, event_update, "/start")
             return
         if command is not None:
             trigger = self.graph.commands.get(command)
+            turn.text = message.text  # a command's arguments, for its actions
+            if trigger is not None and not await self._allowed(command, turn):
+                trigger = None  # an admin command, say: to anyone else it does not exist
             if trigger is None:
                 turn.notify("engine.unknown_command", command=command)
         else:
@@ -90,7 +111,7 @@ class Engine:
         self._log(event_update, user, trigger or "(refused)", before, turn.state)
 
     async def on_callback(self, query: CallbackQuery, state: FSMContext, bot: Bot, event_update: Update) -> None:
-        turn, before = await self._restore(query.from_user, state)
+        turn, before = await self._restore(query.from_user, state, bot=bot)
         trigger, _, payload = (query.data or "").partition(PAYLOAD_SEPARATOR)
         chat_id = query.message.chat.id if query.message is not None else query.from_user.id
         editable = query.message if isinstance(query.message, Message) else None
@@ -124,12 +145,20 @@ class Engine:
 
     # -- the steps ---------------------------------------------------------------------------------
 
-    async def _restore(self, user: User, state: FSMContext, message: Message | None = None) -> tuple[Turn, str | None]:
+    async def _allowed(self, command: str, turn: Turn) -> bool:
+        for guard in self.graph.command_guards.get(command, ()):
+            if not await self.bundle.registry.guards[guard](turn):
+                return False
+        return True
+
+    async def _restore(
+        self, user: User, state: FSMContext, message: Message | None = None, bot: Bot | None = None
+    ) -> tuple[Turn, str | None]:
         """The user's Turn; `before` is None when the stored state is missing from the graph."""
         stored = await state.get_state()
         name = stored if stored is not None else self.graph.start
         data = await state.get_data()
-        turn = Turn(name, data, user, self.services, message=message)
+        turn = Turn(name, data, user, self.services, message=message, bot=bot)
         # What was stored, to write back only what the turn changed.
         turn.stored_data = copy.deepcopy(data)
         return turn, (name if name in self.graph.states else None)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from engine.texts import Texts
 
 # Triggers fired by a message rather than a button; a flow uses them to accept input.
-MESSAGE_TRIGGERS = ("message.text", "message.photo", "message.document", "message.other")
+MESSAGE_TRIGGERS = ("message.text", "message.photo", "message.document", "message.payment", "message.other")
 COMMAND_PREFIX = "command."
 GO_PREFIX = "go:"
 FLOW_PREFIX = "flow:"
@@ -89,6 +89,8 @@ class Command:
     description: str  # text key
     where: Where
     before: tuple[str, ...] = ()  # actions run first (for /start: before the reset)
+    only_if: tuple[str, ...] = ()  # guards: when one says no, the command does not exist for this user
+    hidden: bool = False  # not in the command list Telegram shows
 
 
 @dataclass(frozen=True)

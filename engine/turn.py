@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from aiogram import Bot
 from aiogram.types import Message, User
 
 
@@ -16,6 +17,7 @@ class Turn:
     """
 
     __slots__ = (
+        "bot",
         "data",
         "message",
         "notices",
@@ -39,6 +41,7 @@ class Turn:
         text: str | None = None,
         payload: str | None = None,
         message: Message | None = None,
+        bot: Bot | None = None,
     ) -> None:
         self.state = state
         self.data = data
@@ -47,6 +50,7 @@ class Turn:
         self.text = text
         self.payload = payload
         self.message = message
+        self.bot = bot  # for actions that must call the Bot API themselves (an invoice, a refund)
         self.notices: list[tuple[str, dict[str, Any]]] = []
         self.stored_data: dict[str, Any] = {}
         self.toast: tuple[str, dict[str, Any], bool] | None = None

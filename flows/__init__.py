@@ -18,6 +18,6 @@ def _catalog(root: Path, product: Product) -> tuple[Any, list[Problem]]:
 
 
 # Importing the modules registers their functions with `registry`.
-from flows import confirm, generation, journey, projects, support  # noqa: E402
+from flows import admin, confirm, generation, journey, payments, projects, support  # noqa: E402
 
-__all__ = ["confirm", "generation", "journey", "projects", "registry", "support"]
+__all__ = ["admin", "confirm", "generation", "journey", "payments", "projects", "registry", "support"]

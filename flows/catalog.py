@@ -32,6 +32,7 @@ TOP_KEYS = {
     "categories",
     "popular",
     "presets",
+    "tariffs",
     "models",
 }
 PRICING_KEYS = {"kopecks_per_credit", "markup_percent", "round_up_to"}
@@ -52,6 +53,7 @@ MODEL_KEYS = {
 }
 FIELD_KEYS = {"name", "type", "title", "required", "max", "min", "values", "default", "max_items"}
 PRESET_KEYS = {"id", "title", "model", "prompt"}
+TARIFF_KEYS = {"id", "title", "stars", "rubles", "bonus"}
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,19 @@ class Preset:
     prompt: str
 
 
+@dataclass(frozen=True)
+class Tariff:
+    id: str
+    title: str
+    stars: int  # what the user pays, in Telegram Stars
+    kopecks: int  # what the balance gets
+    bonus: int  # kopecks on top
+
+    @property
+    def credit(self) -> int:
+        return self.kopecks + self.bonus
+
+
 @dataclass
 class Catalog:
     categories: dict[str, str]  # id -> text key of its title
@@ -139,6 +154,7 @@ class Catalog:
     free_per_day: int = 5
     job_lock_seconds: int = 30 * 60
     disabled: set[str] = field(default_factory=set)  # switched off by an admin at run time
+    tariffs: dict[str, Tariff] = field(default_factory=dict)
     category_titles: dict[str, str] = field(default_factory=dict)  # id -> its title as rendered from texts
     stop_words: frozenset[str] = frozenset()  # search ignores these
     transliteration: dict[str, str] = field(default_factory=dict)  # letter -> Latin letters, for search
@@ -231,6 +247,7 @@ def load_catalog(root: Path, product: Product | None = None) -> tuple[Catalog, l
         job_lock_seconds=60 * reader.whole(tree, "job_lock_minutes", "the catalog", 30, minimum=1),
     )
     _read_search(reader, tree, catalog)
+    catalog.tariffs = _read_tariffs(reader, tree)
     for category, key in categories.items():
         if product is not None and key in product.texts:
             catalog.category_titles[category] = product.texts.render(key)
@@ -497,6 +514,31 @@ def _read_presets(reader: _Reader, tree: Mapping, models: dict[str, Model]) -> d
             continue
         presets[preset.id] = preset
     return presets
+
+
+def _read_tariffs(reader: _Reader, tree: Mapping) -> dict[str, Tariff]:
+    node = tree.get("tariffs") or []
+    tariffs: dict[str, Tariff] = {}
+    for index, spec in enumerate(node if isinstance(node, Sequence) else []):
+        if not isinstance(spec, Mapping):
+            reader.problem(node, node.line_of(index), "a tariff must be a mapping with id, title, stars, rubles")
+            continue
+        reader.keys(spec, TARIFF_KEYS, "a tariff")
+        tariff_id = reader.text(spec, "id", "a tariff")
+        what = f"tariff '{tariff_id}'"
+        if tariff_id in tariffs:
+            reader.problem(spec, spec.line_of("id"), f"duplicate {what}")
+            continue
+        if tariff_id and not tariff_id.replace("_", "a").isalnum():
+            reader.problem(spec, spec.line_of("id"), f"{what}: an id is letters, digits and _")
+        stars = reader.whole(spec, "stars", what, 0, minimum=1)
+        rubles = reader.whole(spec, "rubles", what, 0, minimum=1)
+        bonus = reader.whole(spec, "bonus", what, 0)
+        for key in ("stars", "rubles"):
+            if key not in spec:
+                reader.problem(spec, spec.line, f"{what} needs '{key}'")
+        tariffs[tariff_id] = Tariff(tariff_id, reader.text(spec, "title", what), stars, rubles * 100, bonus * 100)
+    return tariffs
 
 
 def _read_popular(reader: _Reader, tree: Mapping, models: dict[str, Model]) -> tuple[str, ...]:

@@ -92,14 +92,14 @@ async def confirm_view(turn: Turn) -> dict[str, Any]:
     }
 
 
-@registry.buttons(triggers=("launch", "go:tariffs"), texts=("btn.launch", "btn.topup"))
+@registry.buttons(triggers=("launch", "topup"), texts=("btn.launch", "btn.topup"))
 async def confirm_buttons(turn: Turn) -> list[list[Key]]:
     model = model_of(turn)
     if model is None:
         return []
     q = await quote(turn, model)
     if q.shortfall:
-        return [[Key("btn.topup", "go:tariffs")]]
+        return [[Key("btn.topup", "topup")]]
     return [[Key("btn.launch", "launch")]]
 
 
@@ -147,6 +147,7 @@ async def launch_job(turn: Turn) -> None:
         return
     assert result.job_id is not None
     turn.data["job"] = {"id": result.job_id, "price": result.price, "free": result.free}
+    turn.data.pop("return_to_order", None)
     turn.data["next"] = "started"
     runner = turn.services.get("generator")  # absent only when the bot runs without its start-up (tests)
     if runner is not None:
@@ -178,8 +179,10 @@ async def release_job_lock(turn: Turn) -> None:
 
 # -- the balance screen -------------------------------------------------------------------------------------
 
-BALANCE_TEXTS = ("balance.entry", "balance.no_entries", "ledger.welcome", "ledger.job", "ledger.refund", "ledger.other")
-REASONS = {"welcome": "ledger.welcome", "job": "ledger.job", "refund": "ledger.refund"}
+REASONS = {
+    reason: f"ledger.{reason}" for reason in ("welcome", "job", "refund", "topup", "grant", "deduct", "topup_refund")
+}
+BALANCE_TEXTS = ("balance.entry", "balance.no_entries", "ledger.other", *REASONS.values())
 
 
 @registry.screen_data(provides=("balance", "free_left", "per_day", "entries"), texts=BALANCE_TEXTS)

@@ -413,7 +413,7 @@ async def step_back(turn: Turn) -> None:
 
 @registry.action()
 async def drop_inputs(turn: Turn) -> None:
-    for key in ("inputs", "plan", "step", "stage", "next"):
+    for key in ("inputs", "plan", "step", "stage", "next", "return_to_order"):
         turn.data.pop(key, None)
 
 

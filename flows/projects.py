@@ -1,4 +1,4 @@
-"""💼 Мои проекты: the user's jobs, one card each, the result again, the same job repeated.
+"""My projects: the user's jobs, one card each, the result again, the same job repeated.
 
 Every step that names a job checks that it belongs to the user who pressed: a forged callback for
 someone else's job gets the same answer as one for a job that does not exist.
@@ -171,7 +171,7 @@ async def repeatable(turn: Turn) -> bool:
 
 @registry.action()
 async def load_job(turn: Turn) -> None:
-    """🔁 Повторить: the same model and inputs, straight to the confirmation."""
+    """Repeat: the same model and inputs, straight to the confirmation."""
     job = await owned_job(turn, turn.payload)
     assert job is not None
     turn.data.update(model=job.model_id, preset=None, inputs=dict(job.inputs), plan=[], step=0, stage="done")

@@ -111,7 +111,7 @@ class JobRunner:
         return True
 
     async def redeliver(self, job: Job) -> None:
-        """💼 Мои проекты → get the result again: the same files, no change of state, no charge."""
+        """My projects: get the result again: the same files, no change of state, no charge."""
         assert self.bot is not None and self.kie is not None
         results, links = await fetch_results(self.kie, job.result_urls)
         await deliver(self.bot, self.texts, job, self.catalog.models.get(job.model_id), results, links)

@@ -5,6 +5,7 @@ from storage.fsm import SQLiteStorage
 from storage.jobs import Job, Jobs
 from storage.ledger import Entry, InsufficientFundsError, Ledger
 from storage.locks import JobLocks
+from storage.payments import ModelSwitches, Payment, Payments
 from storage.quota import FreeUses
 from storage.updates import ProcessedUpdates
 from storage.users import Users
@@ -18,6 +19,9 @@ __all__ = [
     "JobLocks",
     "Jobs",
     "Ledger",
+    "ModelSwitches",
+    "Payment",
+    "Payments",
     "ProcessedUpdates",
     "SQLiteStorage",
     "Users",

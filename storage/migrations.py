@@ -100,4 +100,23 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE jobs ADD COLUMN finished_at INTEGER;
     CREATE INDEX jobs_task ON jobs (provider_task_id);
     """,
+    # 5: Telegram Stars payments (one row per charge: a charge is credited once) and switched-off models.
+    """
+    CREATE TABLE payments (
+        charge_id   TEXT PRIMARY KEY,
+        user_id     INTEGER NOT NULL,
+        tariff_id   TEXT    NOT NULL,
+        stars       INTEGER NOT NULL CHECK (stars > 0),
+        kopecks     INTEGER NOT NULL CHECK (kopecks > 0),
+        created_at  INTEGER NOT NULL,
+        refunded_at INTEGER,
+        refunded_by INTEGER
+    );
+    CREATE INDEX payments_user ON payments (user_id, created_at);
+    CREATE TABLE disabled_models (
+        model_id    TEXT PRIMARY KEY,
+        disabled_by INTEGER,
+        disabled_at INTEGER NOT NULL
+    );
+    """,
 )

@@ -142,9 +142,9 @@ def test_a_text_over_4096_characters(tmp_path: Path) -> None:
 
 def test_a_placeholder_the_screen_never_supplies(tmp_path: Path) -> None:
     root = product_copy(tmp_path)
-    line = edit(root, "texts.ru.yaml", "    <b>💎 Тарифы</b>", "    <b>💎 Тарифы</b> {balance}")
+    line = edit(root, "texts.ru.yaml", "    <b>💳 Помощь с оплатой</b>", "    <b>💳 Помощь с оплатой</b> {balance}")
     expected = (
-        f"texts.ru.yaml:{line - 1}: text 'screen.tariffs' uses {{balance}}, which screen 'tariffs' never supplies"
+        f"texts.ru.yaml:{line - 1}: text 'screen.paysupport' uses {{balance}}, which screen 'paysupport' never supplies"
     )
     assert expected in problems(root)
 
@@ -160,11 +160,11 @@ def test_broken_html_and_stray_braces_in_a_text(tmp_path: Path) -> None:
 
 def test_an_unreachable_state_and_a_dead_end(tmp_path: Path) -> None:
     root = product_copy(tmp_path)
-    edit(root, "menus.yaml", "      - [{text: btn.back, go: main}]\n  help:", "  help:")
+    edit(root, "menus.yaml", "      - [{text: btn.to_menu, go: main}]\n  help:", "  help:")
     line = edit(root, "menus.yaml", "  help:\n", "  lonely:\n    text: screen.help\n  help:\n")
     found = problems(root)
     assert f"menus.yaml:{line}: state 'lonely' cannot be reached from 'main'" in found
-    assert any(p.endswith("state 'tariffs' has no way out: give its screen a button or a transition") for p in found)
+    assert any(p.endswith("state 'admin' has no way out: give its screen a button or a transition") for p in found)
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:

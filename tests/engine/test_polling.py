@@ -72,7 +72,7 @@ async def test_the_bot_polls_a_bot_api_server_and_answers(bundle: Bundle, tmp_pa
     methods = [method for method, _ in double.calls]
     assert methods.index("setMyCommands") < methods.index("deleteWebhook") < methods.index("getUpdates")
     commands = json.loads(next(form for method, form in double.calls if method == "setMyCommands")["commands"])
-    assert [c["command"] for c in commands] == ["start", "menu", "help"]
+    assert [c["command"] for c in commands] == ["start", "menu", "help", "paysupport"]
     sent = next(form for method, form in double.calls if method == "sendMessage")
     assert sent["text"].startswith("👋 Анна, добро пожаловать в AI Studio!")
     assert len(json.loads(sent["reply_markup"])["inline_keyboard"]) == 7
