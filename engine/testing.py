@@ -25,7 +25,9 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     Message,
     PhotoSize,
+    PreCheckoutQuery,
     Sticker,
+    SuccessfulPayment,
     Update,
     User,
     Voice,
@@ -45,9 +47,12 @@ class RecordingSession(BaseSession):
         self._shown: dict[tuple[int, int], tuple[str, str]] = {}  # what each message displays now
         self.refuse_edits = False  # True: Telegram says the message can no longer be edited
         self.downloads: list[str] = []  # file URLs the bot downloaded
+        self.refuse: dict[type, str] = {}  # method type -> the error Telegram answers it with
 
     async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None) -> Any:
         self.calls.append(method)
+        if type(method) in self.refuse:
+            raise TelegramBadRequest(method=method, message=f"Bad Request: {self.refuse[type(method)]}")
         if isinstance(method, SendMessage):
             message_id = next(self._message_ids)
             self._shown[(int(method.chat_id), message_id)] = (method.text, _markup_json(method.reply_markup))
@@ -182,3 +187,23 @@ class Chatter:
 
     async def press(self, data: str, message_id: int = 1) -> None:
         await self.feed(self.press_update(data, message_id))
+
+    def pre_checkout_update(self, payload: str, total: int, currency: str = "XTR") -> Update:
+        query = PreCheckoutQuery(
+            id=f"pc{next(self.update_ids)}",
+            from_user=self.user,
+            currency=currency,
+            total_amount=total,
+            invoice_payload=payload,
+        )
+        return Update(update_id=next(self.update_ids), pre_checkout_query=query)
+
+    def payment_update(self, payload: str, total: int, charge_id: str, currency: str = "XTR") -> Update:
+        payment = SuccessfulPayment(
+            currency=currency,
+            total_amount=total,
+            invoice_payload=payload,
+            telegram_payment_charge_id=charge_id,
+            provider_payment_charge_id="",
+        )
+        return Update(update_id=next(self.update_ids), message=self._message(successful_payment=payment))
