@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from engine import loggers
-from engine.bundle import ProductError, check, import_registry, load_bundle
-from engine.config import ConfigError, load_settings
+from engine.bundle import Bundle, ProductError, check, import_registry, load_bundle
+from engine.config import ConfigError, Settings, load_settings
 from engine.diagram import mermaid
 
 
@@ -57,8 +59,6 @@ def run() -> int:
     except ConfigError as err:
         return _fail(str(err))
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if settings.bot_token is None:
-        return _fail("BOT_TOKEN is not set: get a token from @BotFather and run BOT_TOKEN=<token> studio-bot run")
     try:
         registry, root = import_registry(settings.app)
         bundle = load_bundle(root, registry)
@@ -66,12 +66,28 @@ def run() -> int:
         print(err, file=sys.stderr)
         return _fail("the product's files have problems (above); the bot was not started")
     try:
-        asyncio.run(serve(settings, bundle))
+        if settings.bot_token is None:
+            asyncio.run(_offline(settings, bundle))
+        else:
+            asyncio.run(serve(settings, bundle))
     except KeyboardInterrupt:
         loggers.run.info("stopped")
     except OSError as err:
         return _fail(f"cannot start: {err}")
     return 0
+
+
+async def _offline(settings: Settings, bundle: Bundle) -> None:
+    """No token: start a local Telegram (the playground package, loaded by name) and attach the bot to it."""
+    from engine.serve import serve
+
+    playground = importlib.import_module(f"{settings.playground}.run")
+    url, token, stop = await playground.start(settings.playground_host, settings.playground_port)
+    print(f"No BOT_TOKEN: the bot runs in the local playground. Open {url}/ in a browser.", flush=True)
+    try:
+        await serve(replace(settings, bot_token=token, telegram_api_url=url, webhook_url=None), bundle)
+    finally:
+        await stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,7 +97,9 @@ def main(argv: list[str] | None = None) -> int:
         "--root", type=Path, help="read the YAML from this folder instead of the one beside the package"
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="start the bot (long polling, or a webhook when WEBHOOK_URL is set)")
+    commands.add_parser(
+        "run", help="start the bot (long polling, a webhook when WEBHOOK_URL is set, the playground without BOT_TOKEN)"
+    )
     commands.add_parser("lint", help="check menus.yaml, texts.ru.yaml and flows/*.yaml; print file:line: problem")
     drawing = commands.add_parser("graph", help="write the flow graph as a Mermaid diagram")
     drawing.add_argument("-o", "--output", type=Path, default=Path("docs/flows.mmd"))

@@ -31,6 +31,9 @@ class Settings:
     webhook_port: int
     log_level: str
     app: str
+    playground: str = "playground"  # the package `run` starts when there is no BOT_TOKEN
+    playground_host: str = "127.0.0.1"
+    playground_port: int = 8088
 
     @property
     def webhook_path(self) -> str:
@@ -60,6 +63,9 @@ def load_settings(env: dict[str, str] | None = None, dotenv: Path | None = Path(
     secret = env.get("WEBHOOK_SECRET") or secrets.token_urlsafe(32)
     if not SECRET.match(secret):
         raise ConfigError("WEBHOOK_SECRET may hold only letters, digits, _ and -, at most 256 of them")
+    playground_port = env.get("PLAYGROUND_PORT", "8088")
+    if not playground_port.isdigit() or not 0 <= int(playground_port) < 65536:
+        raise ConfigError(f"PLAYGROUND_PORT must be a port number (0: any free one), got {playground_port!r}")
     level = env.get("LOG_LEVEL", "INFO").upper()
     if level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {level!r}")
@@ -73,4 +79,6 @@ def load_settings(env: dict[str, str] | None = None, dotenv: Path | None = Path(
         webhook_port=int(port_text),
         log_level=level,
         app=env.get("STUDIO_APP") or "flows",
+        playground=env.get("PLAYGROUND_APP") or "playground",
+        playground_port=int(playground_port),
     )

@@ -16,6 +16,7 @@ from engine.app import bot_commands, build_dispatcher
 from engine.bundle import Bundle
 from engine.config import Settings
 from engine.registry import Registry
+from engine.retry import WaitOnFloodControl
 from storage import Database, ProcessedUpdates
 
 
@@ -26,6 +27,7 @@ def make_bot(settings: Settings) -> Bot:
         if settings.telegram_api_url
         else AiohttpSession()
     )
+    session.middleware(WaitOnFloodControl())
     return Bot(settings.bot_token, session=session)
 
 

@@ -46,16 +46,6 @@ def test_bad_settings_name_the_setting(env: dict[str, str], message: str) -> Non
         load_settings(env)
 
 
-def test_run_without_a_token_is_one_clear_line(monkeypatch: pytest.MonkeyPatch, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.chdir(tmp_path)  # no .env here
-    monkeypatch.delenv("BOT_TOKEN", raising=False)
-    assert main(["run"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert err == [
-        "studio-bot: BOT_TOKEN is not set: get a token from @BotFather and run BOT_TOKEN=<token> studio-bot run"
-    ]
-
-
 def test_run_with_a_bad_setting_is_one_clear_line(monkeypatch: pytest.MonkeyPatch, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("WEBHOOK_PORT", "abc")
