@@ -46,7 +46,7 @@ class Page:
         waiting = f"""new Promise((resolve, reject) => {{
             const check = () => {{ const v = ({script}); if (v) {{ observer.disconnect(); resolve(v); }} }};
             const observer = new MutationObserver(check);
-            observer.observe(document.body, {{childList: true, subtree: true, characterData: true}});
+            observer.observe(document.documentElement, {{childList: true, subtree: true, characterData: true}});
             setTimeout(() => reject(new Error("timed out: " + {json.dumps(script)})), {timeout_ms});
             check();
         }})"""
