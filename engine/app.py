@@ -41,8 +41,10 @@ def build_dispatcher(
     dispatcher.update.outer_middleware(RememberUsers(Users(db)))
     # One dict for the whole run: start-up hooks may add to it (say, a job runner) and guards see that.
     shared: dict[str, Any] = {"db": db, "texts": bundle.product.texts, **bundle.data, **(services or {})}
-    dispatcher.include_router(Engine(bundle, shared).router())
+    engine = Engine(bundle, shared)
+    dispatcher.include_router(engine.router())
     dispatcher["services"] = shared
+    dispatcher["engine"] = engine
     for hook in bundle.registry.startup:
         dispatcher.startup.register(_with_services(hook, shared))
     for hook in bundle.registry.shutdown:

@@ -51,7 +51,7 @@ def graph(app: str, output: Path) -> int:
     return 0
 
 
-def run() -> int:
+def run(reload: bool = False) -> int:
     from engine.serve import serve  # aiohttp and the Bot are needed only to run
 
     try:
@@ -67,9 +67,9 @@ def run() -> int:
         return _fail("the product's files have problems (above); the bot was not started")
     try:
         if settings.bot_token is None:
-            asyncio.run(_offline(settings, bundle))
+            asyncio.run(_offline(settings, bundle, reload))
         else:
-            asyncio.run(serve(settings, bundle))
+            asyncio.run(serve(settings, bundle, reload=reload))
     except KeyboardInterrupt:
         loggers.run.info("stopped")
     except OSError as err:
@@ -77,17 +77,18 @@ def run() -> int:
     return 0
 
 
-async def _offline(settings: Settings, bundle: Bundle) -> None:
+async def _offline(settings: Settings, bundle: Bundle, reload: bool) -> None:
     """No token: start a local Telegram (the playground package, loaded by name) and attach the bot to it."""
     from engine.serve import serve
 
     playground = importlib.import_module(f"{settings.playground}.run")
-    url, token, stop = await playground.start(settings.playground_host, settings.playground_port)
-    print(f"No BOT_TOKEN: the bot runs in the local playground. Open {url}/ in a browser.", flush=True)
+    local = await playground.start(settings.playground_host, settings.playground_port)
+    print(f"No BOT_TOKEN: the bot runs in the local playground. Open {local.url}/ in a browser.", flush=True)
     try:
-        await serve(replace(settings, bot_token=token, telegram_api_url=url, webhook_url=None), bundle)
+        offline = replace(settings, bot_token=local.token, telegram_api_url=local.url, webhook_url=None)
+        await serve(offline, bundle, reload=reload, report=local.announce)
     finally:
-        await stop()
+        await local.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,9 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         "--root", type=Path, help="read the YAML from this folder instead of the one beside the package"
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser(
+    running = commands.add_parser(
         "run", help="start the bot (long polling, a webhook when WEBHOOK_URL is set, the playground without BOT_TOKEN)"
     )
+    running.add_argument("--reload", action="store_true", help="pick up edits of the YAML files without a restart")
     commands.add_parser("lint", help="check menus.yaml, texts.ru.yaml and flows/*.yaml; print file:line: problem")
     drawing = commands.add_parser("graph", help="write the flow graph as a Mermaid diagram")
     drawing.add_argument("-o", "--output", type=Path, default=Path("docs/flows.mmd"))
@@ -108,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         return lint(args.app, args.root)
     if args.command == "graph":
         return graph(args.app, args.output)
-    return run()
+    return run(reload=args.reload)
 
 
 if __name__ == "__main__":

@@ -47,10 +47,14 @@ class Engine:
     """Interprets the bundle's graph for every message and callback query aiogram hands it."""
 
     def __init__(self, bundle: Bundle, services: Mapping[str, Any] | None = None) -> None:
+        self.use(bundle)
+        self.services: Mapping[str, Any] = services or {}
+
+    def use(self, bundle: Bundle) -> None:
+        """Interpret this bundle from the next update on (`--reload` swaps in a re-read product)."""
         self.bundle = bundle
         self.graph = bundle.graph
         self.renderer = bundle.renderer
-        self.services: Mapping[str, Any] = services or {}
 
     def router(self) -> Router:
         router = Router(name="engine")

@@ -16,6 +16,7 @@ from engine.app import bot_commands, build_dispatcher
 from engine.bundle import Bundle
 from engine.config import Settings
 from engine.registry import Registry
+from engine.reload import Reloader, Report
 from engine.retry import WaitOnFloodControl
 from storage import Database, ProcessedUpdates
 
@@ -57,12 +58,18 @@ def _bound(route: Any, services: dict[str, Any]) -> Any:
     return handle
 
 
-async def serve(settings: Settings, bundle: Bundle) -> None:
+async def serve(settings: Settings, bundle: Bundle, *, reload: bool = False, report: Report | None = None) -> None:
+    """Run until stopped. `reload`: pick up YAML edits (a broken edit is reported; the old version stays)."""
     db = await Database.open(settings.database_path)
     forgotten = await ProcessedUpdates(db).forget_older_than()
     loggers.run.info("database %s ready (%d old update ids forgotten)", settings.database_path, forgotten)
     dispatcher = build_dispatcher(bundle, db)
     bot = make_bot(settings)
+    watching = (
+        asyncio.get_running_loop().create_task(Reloader(bundle.root, bundle.registry, dispatcher, report).watch())
+        if reload
+        else None
+    )
     try:
         await bot.set_my_commands(bot_commands(bundle))
         if settings.webhook_url:
@@ -84,5 +91,7 @@ async def serve(settings: Settings, bundle: Bundle) -> None:
             loggers.run.info("long polling")
             await dispatcher.start_polling(bot, handle_signals=True)
     finally:
+        if watching is not None:
+            watching.cancel()
         await bot.session.close()
         await db.close()

@@ -65,6 +65,7 @@ class Playground:
     throttle_next: list[int] = field(default_factory=list)  # retry_after for the next bot calls (429)
     webhook: dict[str, Any] | None = None
     calls: list[str] = field(default_factory=list)  # methods the bot called, in order
+    notice: str = ""  # a line for the page's header (the bot's reload status)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -446,6 +447,10 @@ class Playground:
         self.files[file.file_id] = file
         return file
 
+    async def announce(self, text: str) -> None:
+        self.notice = text
+        await self._touch()
+
     async def _touch(self) -> None:
         async with self._changed:
             self._version += 1
@@ -467,7 +472,8 @@ class Playground:
         user_id = int(request.query.get("user", "1"))
         version = await self.wait_change(int(request.query.get("version", "-1")), float(request.query.get("wait", 0)))
         answers = {qid: q["answer"] for qid, q in self.callbacks.items() if q["answer"]}
-        return web.json_response({"version": version, "messages": self.messages.get(user_id, []), "answers": answers})
+        messages = self.messages.get(user_id, [])
+        return web.json_response({"version": version, "messages": messages, "answers": answers, "notice": self.notice})
 
     async def ui_send(self, request: web.Request) -> web.Response:
         body = await request.json()
