@@ -30,6 +30,7 @@ class Page:
     def __init__(self, socket: aiohttp.ClientWebSocketResponse) -> None:
         self.socket = socket
         self.ids = itertools.count(1)
+        self.events: list[str] = []  # events that arrived while waiting for an answer
 
     async def call(self, method: str, **params: Any) -> dict[str, Any]:
         message_id = next(self.ids)
@@ -39,6 +40,18 @@ class Page:
             if data.get("id") == message_id:
                 assert "error" not in data, data
                 return dict(data.get("result", {}))
+            if "method" in data:
+                self.events.append(data["method"])
+        raise AssertionError("the browser closed the connection")
+
+    async def event(self, name: str) -> None:
+        """Wait for a DevTools event (say, the page's load), counting one that already came."""
+        if name in self.events:
+            self.events.remove(name)
+            return
+        async for message in self.socket:
+            if json.loads(message.data).get("method") == name:
+                return
         raise AssertionError("the browser closed the connection")
 
     async def until(self, script: str, timeout_ms: int = 20000) -> Any:
@@ -85,6 +98,7 @@ async def test_the_chat_page_shows_the_bot_and_its_buttons_work(live: Live) -> N
                 page = Page(socket)
                 await page.call("Page.enable")
                 await page.call("Page.navigate", url=f"{live.url}/?users={live.user['id']}")
+                await page.event("Page.loadEventFired")
                 await page.until("document.querySelector('form.input input[type=text]')")
                 # Type /start the way a person does: into the box, then send.
                 await page.call(
