@@ -66,6 +66,7 @@ class Playground:
     webhook: dict[str, Any] | None = None
     calls: list[str] = field(default_factory=list)  # methods the bot called, in order
     notice: str = ""  # a line for the page's header (the bot's reload status)
+    closing: bool = False  # set on shutdown: long polls answer at once instead of holding it up
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -87,7 +88,15 @@ class Playground:
         app.router.add_post("/ui/photo", self.ui_photo)
         app.router.add_post("/ui/press", self.ui_press)
         app.router.add_post("/ui/pay", self.ui_pay)
+        app.on_shutdown.append(self._release_waiters)
         return app
+
+    async def _release_waiters(self, app: web.Application) -> None:
+        self.closing = True
+        async with self._arrived:
+            self._arrived.notify_all()
+        async with self._changed:
+            self._changed.notify_all()
 
     async def page(self, request: web.Request) -> web.FileResponse:
         return web.FileResponse(PAGE)
@@ -126,7 +135,7 @@ class Playground:
             self.updates = [u for u in self.updates if u["update_id"] >= offset]  # confirmed ones are gone
         deadline = time.monotonic() + timeout
         async with self._arrived:
-            while not self.updates and time.monotonic() < deadline:
+            while not self.updates and time.monotonic() < deadline and not self.closing:
                 try:
                     await asyncio.wait_for(self._arrived.wait(), deadline - time.monotonic())
                 except TimeoutError:
@@ -459,7 +468,7 @@ class Playground:
     async def wait_change(self, version: int, timeout: float) -> int:
         deadline = time.monotonic() + timeout
         async with self._changed:
-            while self._version == version and time.monotonic() < deadline:
+            while self._version == version and time.monotonic() < deadline and not self.closing:
                 try:
                     await asyncio.wait_for(self._changed.wait(), deadline - time.monotonic())
                 except TimeoutError:
