@@ -19,8 +19,9 @@ class Running:
     playground: Playground
 
 
-async def start(host: str = "127.0.0.1", port: int = 8088) -> Running:
-    playground = Playground()
+async def start(host: str = "127.0.0.1", port: int = 8088, playground: Playground | None = None) -> Running:
+    """Serve a playground (a new one unless given) on host:port; port 0 takes any free one."""
+    playground = playground or Playground()
     runner = web.AppRunner(playground.app())
     await runner.setup()
     site = web.TCPSite(runner, host, port)

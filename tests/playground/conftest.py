@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from aiohttp import web
 
 from engine.app import build_dispatcher
 from engine.bundle import Bundle
 from engine.config import load_settings
 from engine.serve import make_bot
+from playground.run import start
 from playground.server import Playground
 from storage import Database
 
@@ -64,13 +64,10 @@ class Live:
         raise AssertionError(f"no button {label!r} in {message['reply_markup']}")
 
 
-async def _serve(playground: Playground) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(playground.app())
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    return runner, f"http://127.0.0.1:{port}"
+async def _serve(playground: Playground) -> tuple[Callable[[], Awaitable[None]], str]:
+    """The playground on a free port of 127.0.0.1: how to stop it, and its URL."""
+    running = await start(port=0, playground=playground)
+    return running.stop, running.url
 
 
 @pytest.fixture
@@ -89,4 +86,4 @@ async def live(bundle: Bundle, db: Database, monkeypatch: pytest.MonkeyPatch) ->
     await dispatcher.stop_polling()
     with contextlib.suppress(asyncio.CancelledError):
         await polling
-    await runner.cleanup()
+    await runner()

@@ -119,7 +119,7 @@ async def test_webhook_mode_delivers_with_the_secret_and_refuses_without(bundle:
     finally:
         await server.close()
         await bot.session.close()
-        await runner.cleanup()
+        await runner()
 
 
 def test_the_page_has_no_build_step_and_shows_html_safely() -> None:
