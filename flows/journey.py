@@ -64,7 +64,10 @@ async def ensure_welcome_bonus(turn: Turn) -> None:
     """A new user's first look at money credits the welcome bonus, once (the ledger keys it on the user)."""
     bonus = catalog_of(turn).welcome_bonus
     if bonus > 0 and not turn.data.get("welcomed"):
-        await Ledger(turn.services["db"]).post_once(turn.user.id, bonus, "welcome", str(turn.user.id))
+        ledger = Ledger(turn.services["db"])
+        # A read first: after /start the flag is gone, and a write transaction per screen would be waste.
+        if await ledger.find("welcome", str(turn.user.id)) is None:
+            await ledger.post_once(turn.user.id, bonus, "welcome", str(turn.user.id))
         turn.data["welcomed"] = True
 
 
