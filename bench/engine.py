@@ -43,18 +43,18 @@ def hand_written(bundle: Bundle, db: Database) -> Dispatcher:
         text = texts.render("welcome", {"name": name})
         await message.answer(text, reply_markup=keyboards["main"], parse_mode=ParseMode.HTML)
 
-    @dispatcher.callback_query(F.data == "go:projects")
-    async def projects(query: CallbackQuery, state: FSMContext, bot: Bot) -> None:
+    @dispatcher.callback_query(F.data == "flow:support")
+    async def support(query: CallbackQuery, state: FSMContext, bot: Bot) -> None:
         await query.answer()
         if await state.get_state() != "main":
             return
-        await state.set_state("projects")
+        await state.set_state("support.ask")
         assert isinstance(query.message, Message)
         await bot.edit_message_text(
-            text=texts.render("screen.projects"),
+            text=texts.render("support.ask", {"limit": 2000}),
             chat_id=query.message.chat.id,
             message_id=query.message.message_id,
-            reply_markup=keyboards["projects"],
+            reply_markup=keyboards["support_ask"],
             parse_mode=ParseMode.HTML,
         )
 
@@ -76,7 +76,7 @@ def workload(users: int, first_id: int, offset: int) -> tuple[list[Update], list
         chatter = Chatter(Dispatcher(), Bot(TOKEN, session=RecordingSession()), user)
         chatter.update_ids = iter(range(offset + index * 10, offset + index * 10 + 10))  # type: ignore[assignment]
         starts.append(chatter.text_update("/start"))
-        presses.append(chatter.press_update("go:projects", message_id=1000))
+        presses.append(chatter.press_update("flow:support", message_id=1000))
     return starts, presses
 
 
@@ -91,9 +91,11 @@ async def run(users: int, rounds: int) -> None:
             builder: Callable[[Bundle, Database], Dispatcher] = build  # type: ignore[assignment]
             dispatcher = builder(bundle, db)
             starts, presses = workload(users, 10_000 * (round_ + 1), 1_000_000 * (round_ + 1))
-            results.setdefault(f"{name} /start", []).append(await measure(dispatcher, starts))
-            results.setdefault(f"{name} button", []).append(await measure(dispatcher, presses))
-            await db.close()
+            try:
+                results.setdefault(f"{name} /start", []).append(await measure(dispatcher, starts))
+                results.setdefault(f"{name} button", []).append(await measure(dispatcher, presses))
+            finally:
+                await db.close()  # its worker thread would otherwise keep the process alive after an error
     print(f"{users} distinct users, {rounds} rounds, median updates/s (SQLite file in {folder})")
     for scenario in ("/start", "button"):
         engine = statistics.median(results[f"engine {scenario}"])
