@@ -232,12 +232,8 @@ async def test_a_long_prompt_is_cut_to_a_caption_and_a_huge_file_becomes_a_link(
     messages = [c for c in _sent(studio.harness.take(), SendMessage) if "скачайте его по ссылке" in c.text]
     assert len(messages) == 1 and f"{studio.fake.base_url}/files/demo-" in messages[0].text
     job = await studio.runner.settled(job_id)
-    caption = flows.delivery.caption(bundle_texts(studio), None, job)
+    caption = flows.delivery.caption(studio.runner.texts, None, job)
     assert len(caption) <= 1024 and caption.endswith("…")
-
-
-def bundle_texts(studio: Studio):  # type: ignore[no-untyped-def]
-    return studio.runner.texts
 
 
 async def test_menu_under_a_result_works_from_any_screen(studio: Studio) -> None:
