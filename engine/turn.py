@@ -19,6 +19,7 @@ class Turn:
     __slots__ = (
         "bot",
         "data",
+        "memo",
         "message",
         "notices",
         "payload",
@@ -54,6 +55,8 @@ class Turn:
         self.notices: list[tuple[str, dict[str, Any]]] = []
         self.stored_data: dict[str, Any] = {}
         self.toast: tuple[str, dict[str, Any], bool] | None = None
+        # Per-update results several parts of one screen share (its text and its buttons), never stored.
+        self.memo: dict[Any, Any] = {}
         self.trigger = ""  # what fired this turn: a button's trigger, message.text, command.help...
 
     def notify(self, key: str, **values: Any) -> None:

@@ -43,11 +43,16 @@ class Quote:
 
 
 async def quote(turn: Turn, model: Model) -> Quote:
-    catalog = catalog_of(turn)
-    await ensure_welcome_bonus(turn)
-    price = model.price(turn.data.get("inputs") or {})
-    free = catalog.is_free(model.id) and await free_left(turn) > 0
-    return Quote(price, free, await Ledger(turn.services["db"]).balance(turn.user.id))
+    """The confirmation's text and its buttons both need this: read the balance and quota once per update."""
+    inputs = turn.data.get("inputs") or {}
+    key = ("quote", model.id, repr(sorted(inputs.items())))
+    if key not in turn.memo:
+        catalog = catalog_of(turn)
+        await ensure_welcome_bonus(turn)
+        free = catalog.is_free(model.id) and await free_left(turn) > 0
+        turn.memo[key] = Quote(model.price(inputs), free, await Ledger(turn.services["db"]).balance(turn.user.id))
+    result: Quote = turn.memo[key]
+    return result
 
 
 CONFIRM_TEXTS = (

@@ -104,9 +104,17 @@ def shown_value(turn: Turn, f: Field, value: Any) -> Any:
 
 
 async def listed_models(turn: Turn) -> list[Model]:
-    """The models of the list the user has open."""
-    catalog = catalog_of(turn)
+    """The models of the list the user has open (the header, the buttons and the pager ask once per update)."""
     spec = turn.data.get("list") or {}
+    memo_key = ("listed", spec.get("kind"), spec.get("key", ""))
+    if memo_key not in turn.memo:
+        turn.memo[memo_key] = await _listed(turn, spec)
+    models: list[Model] = turn.memo[memo_key]
+    return models
+
+
+async def _listed(turn: Turn, spec: dict[str, Any]) -> list[Model]:
+    catalog = catalog_of(turn)
     kind, key = spec.get("kind"), spec.get("key", "")
     if kind == "category":
         return catalog.in_category(key)
@@ -160,7 +168,10 @@ async def show_popular(turn: Turn) -> None:
 
 @registry.guard
 async def search_finds(turn: Turn) -> bool:
-    return bool(index_of(catalog_of(turn)).search(turn.text or ""))
+    query = (turn.text or "").strip()[:100]
+    found = index_of(catalog_of(turn)).search(query)
+    turn.memo[("listed", "search", query)] = found  # the list shown next reuses it
+    return bool(found)
 
 
 @registry.action()

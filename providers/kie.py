@@ -159,8 +159,6 @@ def market_status(data: dict[str, Any]) -> TaskStatus:
     if raw:
         result = json.loads(raw) if isinstance(raw, str) else raw  # a JSON string, per the docs
         urls = list(result.get("resultUrls") or [])
-        if not urls and result.get("resultText") is not None:
-            urls = []
     return TaskStatus(state, tuple(urls), str(data.get("failCode") or ""), str(data.get("failMsg") or ""))
 
 

@@ -122,7 +122,7 @@ async def test_webhook_mode_delivers_with_the_secret_and_refuses_without(bundle:
         await runner()
 
 
-def test_the_page_has_no_build_step_and_shows_html_safely() -> None:
+def test_the_page_is_plain_js_with_an_allowlist_of_telegram_tags() -> None:
     from playground.server import PAGE
 
     page = PAGE.read_text(encoding="utf-8")
